@@ -1,0 +1,66 @@
+"""looplet_core: a steppable tool-calling loop for LLM agents (stdlib only).
+
+    from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool
+
+    @tool
+    def add(a: int, b: int) -> int:
+        "Add two numbers."
+        return a + b
+
+    llm = ScriptedBackend([ToolCall("add", {"a": 2, "b": 3}), ToolCall("done", {"answer": "5"})])
+    for step in composable_loop(llm, [add], "What is 2 + 3?"):
+        print(step.pretty())
+"""
+
+from looplet_core.backends import LLMBackend, ScriptedBackend, ScriptExhaustedError
+from looplet_core.hooks import Allow, Block, Deny, Inject, Replace, Rewrite, Stop
+from looplet_core.loop import LoopConfig, LoopState, Prompt, composable_loop
+from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
+from looplet_core.tools import Tool, ToolRegistry, tool, tools_from
+from looplet_core.types import (
+    ErrorKind,
+    HookTrace,
+    LLMResponse,
+    Message,
+    RunResult,
+    Step,
+    StopReason,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Allow",
+    "Block",
+    "Deny",
+    "ErrorKind",
+    "HookTrace",
+    "Inject",
+    "LLMBackend",
+    "LLMResponse",
+    "LoopConfig",
+    "LoopState",
+    "Message",
+    "Prompt",
+    "Replace",
+    "Rewrite",
+    "RunResult",
+    "ScriptExhaustedError",
+    "ScriptedBackend",
+    "Step",
+    "Stop",
+    "StopReason",
+    "Tool",
+    "ToolCall",
+    "ToolCallParseError",
+    "ToolRegistry",
+    "ToolResult",
+    "Usage",
+    "composable_loop",
+    "parse_tool_calls",
+    "tool",
+    "tools_from",
+]

@@ -1,0 +1,1 @@
+"""Runnable example agents; none needs a model or an API key."""

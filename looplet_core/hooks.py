@@ -1,0 +1,325 @@
+"""Hooks: plain objects that steer the loop, the decisions they return, and the
+runner that calls them in order and records every call in a HookTrace.
+
+A hook is any object with any subset of the phase methods below; there is no
+base class.  The loop asks each hook once, at start, which phases it has, so a
+phase a hook lacks costs nothing per step.  The `Protocol`s here document the
+signatures; the rules for combining several hooks are in docs/hooks.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any, Protocol
+
+from looplet_core.tools import to_jsonable
+from looplet_core.types import HookTrace, Message, Step, ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from looplet_core.loop import LoopState, Prompt
+    from looplet_core.types import LLMResponse, RunResult
+
+__all__ = [
+    "PHASES",
+    "Allow",
+    "Block",
+    "Deny",
+    "HookRunner",
+    "Inject",
+    "Replace",
+    "Rewrite",
+    "Stop",
+    "hook_name",
+]
+
+
+# -- decisions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    """pre_dispatch: this hook lets the call run (a later hook may still deny it)."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deny:
+    """pre_dispatch: do not run the call; the model receives `reason` as the result."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """pre_dispatch: run the call with these arguments instead (rewrites chain)."""
+
+    args: dict[str, Any]
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Replace:
+    """pre_dispatch: skip the tool and use this result; post_dispatch: swap the result.
+
+    `result` may be a ToolResult or plain data, which becomes a successful result.
+    """
+
+    result: Any
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Inject:
+    """post_dispatch: add `text` as a user message once this turn's results are in."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """pre_prompt / post_dispatch / should_stop: end the run with stop reason `hook`."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """check_done: refuse to finish; the model receives `reason` and the loop goes on."""
+
+    reason: str
+
+
+# -- the protocols (documentation and type checking only) --------------------
+
+
+class PreLoop(Protocol):
+    def pre_loop(self, state: LoopState) -> None: ...
+
+
+class PrePrompt(Protocol):
+    def pre_prompt(
+        self, state: LoopState, prompt: Prompt
+    ) -> str | Sequence[Message] | Stop | None: ...
+
+
+class OnLLMResponse(Protocol):
+    def on_llm_response(self, state: LoopState, prompt: Prompt, response: LLMResponse) -> None: ...
+
+
+class PreDispatch(Protocol):
+    def pre_dispatch(
+        self, state: LoopState, call: ToolCall
+    ) -> Allow | Deny | Rewrite | Replace | None: ...
+
+
+class PostDispatch(Protocol):
+    def post_dispatch(
+        self, state: LoopState, call: ToolCall, result: ToolResult
+    ) -> Replace | Inject | Stop | None: ...
+
+
+class CheckDone(Protocol):
+    def check_done(self, state: LoopState, call: ToolCall, result: ToolResult) -> Block | None: ...
+
+
+class ShouldStop(Protocol):
+    def should_stop(self, state: LoopState, step: Step) -> bool | str | Stop | None: ...
+
+
+class OnLoopEnd(Protocol):
+    def on_loop_end(self, state: LoopState, result: RunResult) -> None: ...
+
+
+class DebugState(Protocol):
+    def debug_state(self) -> Mapping[str, object]: ...
+
+
+PHASES = (
+    "pre_loop",
+    "pre_prompt",
+    "on_llm_response",
+    "pre_dispatch",
+    "post_dispatch",
+    "check_done",
+    "should_stop",
+    "on_loop_end",
+)
+
+_ALLOWED: dict[str, tuple[type, ...]] = {
+    "pre_prompt": (str, list, tuple, Stop),
+    "pre_dispatch": (Allow, Deny, Rewrite, Replace),
+    "post_dispatch": (Replace, Inject, Stop),
+    "check_done": (Block,),
+    "should_stop": (bool, str, Stop),
+}
+
+
+def hook_name(hook: object) -> str:
+    """A hook's display name: its `name` attribute if it is a string, else its class."""
+    name = getattr(hook, "name", None)
+    return name if isinstance(name, str) and name else type(hook).__name__
+
+
+class HookRunner:
+    """Calls hooks phase by phase, in list order, and records each call.
+
+    Recorded entries collect in `pending` until the loop attaches them to the next
+    Step (or, at the end, to the RunResult), so every call lands somewhere.
+    """
+
+    __slots__ = ("_phases", "hooks", "pending")
+
+    def __init__(self, hooks: Iterable[object]) -> None:
+        self.hooks: tuple[object, ...] = tuple(hooks)
+        self.pending: list[HookTrace] = []
+        self._phases: dict[str, tuple[tuple[str, Callable[..., Any]], ...]] = {
+            phase: tuple(
+                (hook_name(hook), method)
+                for hook in self.hooks
+                if callable(method := getattr(hook, phase, None))
+            )
+            for phase in PHASES
+        }
+
+    def has(self, phase: str) -> bool:
+        return bool(self._phases[phase])
+
+    def take_pending(self) -> tuple[HookTrace, ...]:
+        entries = tuple(self.pending)
+        self.pending.clear()
+        return entries
+
+    def observe(self, phase: str, *args: Any) -> None:
+        """Run an observe-only phase (pre_loop, on_llm_response, on_loop_end)."""
+        for name, method in self._phases[phase]:
+            started = perf_counter_ns()
+            method(*args)
+            self._record(name, phase, None, "", started)
+
+    def pre_prompt(self, state: LoopState, prompt: Prompt) -> Stop | None:
+        """Injections append to the conversation, edits replace it; the first Stop wins."""
+        for name, method in self._phases["pre_prompt"]:
+            started = perf_counter_ns()
+            outcome = _checked(name, "pre_prompt", method(state, prompt))
+            if outcome is None:
+                self._record(name, "pre_prompt", None, "", started)
+            elif isinstance(outcome, Stop):
+                self._record(name, "pre_prompt", "stop", outcome.reason, started)
+                return outcome
+            elif isinstance(outcome, str):
+                state.append(Message("user", outcome))
+                self._record(name, "pre_prompt", "inject", _first_line(outcome), started)
+            else:
+                state.replace_messages(_as_messages(name, outcome))
+                self._record(name, "pre_prompt", "edit", f"{len(outcome)} messages", started)
+            prompt.messages = state.messages
+        return None
+
+    def pre_dispatch(self, state: LoopState, call: ToolCall) -> tuple[ToolCall, Deny | Replace | None]:
+        """Rewrites chain into the call later hooks see; the first Deny or Replace ends the phase."""
+        for name, method in self._phases["pre_dispatch"]:
+            started = perf_counter_ns()
+            outcome = _checked(name, "pre_dispatch", method(state, call))
+            if outcome is None:
+                self._record(name, "pre_dispatch", None, "", started)
+            elif isinstance(outcome, Allow):
+                self._record(name, "pre_dispatch", "allow", outcome.reason, started)
+            elif isinstance(outcome, Rewrite):
+                call = ToolCall(call.name, dict(outcome.args), call.id, call.text, call.reasoning)
+                self._record(name, "pre_dispatch", "rewrite", outcome.reason, started)
+            else:
+                decision = "deny" if isinstance(outcome, Deny) else "replace"
+                self._record(name, "pre_dispatch", decision, outcome.reason, started)
+                return call, outcome
+        return call, None
+
+    def post_dispatch(
+        self, state: LoopState, call: ToolCall, result: ToolResult
+    ) -> tuple[ToolResult, list[str], Stop | None]:
+        """Every hook runs; Replaces chain, Injects accumulate, the first Stop's reason wins."""
+        injected: list[str] = []
+        stop: Stop | None = None
+        for name, method in self._phases["post_dispatch"]:
+            started = perf_counter_ns()
+            outcome = _checked(name, "post_dispatch", method(state, call, result))
+            if outcome is None:
+                self._record(name, "post_dispatch", None, "", started)
+            elif isinstance(outcome, Replace):
+                result = as_tool_result(outcome.result, result.duration_ms)
+                self._record(name, "post_dispatch", "replace", outcome.reason, started)
+            elif isinstance(outcome, Inject):
+                injected.append(outcome.text)
+                self._record(name, "post_dispatch", "inject", _first_line(outcome.text), started)
+            else:
+                stop = stop or outcome
+                self._record(name, "post_dispatch", "stop", outcome.reason, started)
+        return result, injected, stop
+
+    def check_done(self, state: LoopState, call: ToolCall, result: ToolResult) -> Block | None:
+        """The first Block keeps the loop going and ends the phase."""
+        for name, method in self._phases["check_done"]:
+            started = perf_counter_ns()
+            outcome = _checked(name, "check_done", method(state, call, result))
+            if outcome is None:
+                self._record(name, "check_done", None, "", started)
+            else:
+                self._record(name, "check_done", "block", outcome.reason, started)
+                return outcome
+        return None
+
+    def should_stop(self, state: LoopState, step: Step) -> Stop | None:
+        """The first truthy answer stops the run; a string or Stop gives the reason."""
+        for name, method in self._phases["should_stop"]:
+            started = perf_counter_ns()
+            outcome = _checked(name, "should_stop", method(state, step))
+            if not outcome:
+                self._record(name, "should_stop", None, "", started)
+                continue
+            if isinstance(outcome, Stop):
+                reason = outcome.reason
+            else:
+                reason = outcome if isinstance(outcome, str) else f"{name} asked to stop"
+            self._record(name, "should_stop", "stop", reason, started)
+            return Stop(reason)
+        return None
+
+    def _record(self, hook: str, phase: str, decision: str | None, reason: str, started: int) -> None:
+        micros = (perf_counter_ns() - started) // 1000
+        self.pending.append(HookTrace(hook, phase, decision, reason, micros))
+
+
+def as_tool_result(value: Any, duration_ms: float = 0.0) -> ToolResult:
+    """A hook's replacement result: a ToolResult as is, anything else as successful data."""
+    if isinstance(value, ToolResult):
+        return value
+    return ToolResult(data=to_jsonable(value), duration_ms=duration_ms)
+
+
+def _checked(hook: str, phase: str, outcome: Any) -> Any:
+    """Reject answers a phase cannot act on, naming the hook, instead of ignoring them."""
+    if outcome is None or phase not in _ALLOWED or isinstance(outcome, _ALLOWED[phase]):
+        return outcome
+    expected = ", ".join(kind.__name__ for kind in _ALLOWED[phase])
+    raise TypeError(
+        f"hook {hook!r} returned {type(outcome).__name__} from {phase}; "
+        f"expected None or one of: {expected}"
+    )
+
+
+def _as_messages(hook: str, edited: Sequence[Any]) -> list[Message]:
+    messages = list(edited)
+    for message in messages:
+        if not isinstance(message, Message):
+            raise TypeError(
+                f"hook {hook!r} returned a message list from pre_prompt containing "
+                f"{type(message).__name__}; every item must be a Message"
+            )
+    return messages
+
+
+def _first_line(text: str, width: int = 80) -> str:
+    line = text.split("\n", 1)[0]
+    return line if len(line) <= width else line[: width - 1] + "…"

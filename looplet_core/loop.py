@@ -1,0 +1,403 @@
+"""`composable_loop`: the tool-calling loop, as a generator of Steps.
+
+One turn is one model call; one Step is one tool call.  Per turn:
+
+    prompt → hooks.pre_prompt → llm.generate → hooks.on_llm_response
+    for each proposed call:
+        hooks.pre_dispatch → registry.dispatch → hooks.post_dispatch
+        → hooks.check_done (terminal tools) → hooks.should_stop → yield Step
+
+Hooks that judge a step run *before* it is yielded, so the Step a consumer
+receives already carries its complete hook trace and never changes afterwards.
+
+Per-step work is constant in the length of the run: messages are appended to
+one list that is handed to the backend by reference, and nothing re-reads
+earlier steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from time import perf_counter
+from typing import Any
+
+from looplet_core.backends import LLMBackend
+from looplet_core.hooks import Deny, HookRunner, Stop, as_tool_result
+from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
+from looplet_core.tools import Tool, ToolRegistry, tools_from
+from looplet_core.types import (
+    ErrorKind,
+    LLMResponse,
+    Message,
+    RunResult,
+    Step,
+    StopReason,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+
+__all__ = ["DEFAULT_SYSTEM_PROMPT", "LoopConfig", "LoopState", "Prompt", "composable_loop"]
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are an agent that completes the user's task by calling the tools you are given, "
+    "one step at a time. Read each tool result before deciding the next call. "
+    "When the task is complete, call the `done` tool with your final answer."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopConfig:
+    """Settings that do not change during a run."""
+
+    max_steps: int = 50
+    """Tool calls allowed before the run stops with `max_steps`."""
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    text_fallback: bool = True
+    """Parse tool calls out of text replies, for backends without native tool calling."""
+
+
+class Prompt:
+    """What the backend is asked: the conversation so far and the tool schemas.
+
+    `messages` is the run's own list, not a copy, so building a prompt costs the
+    same at step 10 000 as at step 1.  Backends must treat it as read-only.
+    """
+
+    __slots__ = ("messages", "tools", "turn")
+
+    def __init__(self, messages: Sequence[Message], tools: tuple[dict[str, Any], ...], turn: int):
+        self.messages = messages
+        self.tools = tools
+        self.turn = turn
+
+
+class LoopState:
+    """The mutable side of a run, shared with every hook.
+
+    Pass a LoopState with messages already in it to continue a conversation;
+    the loop then adds neither system prompt nor task.  `data` is scratch space
+    for hooks.  `cancel()` may be called from any thread.
+    """
+
+    __slots__ = (
+        "_cancel",
+        "cost",
+        "data",
+        "history_version",
+        "last_step",
+        "messages",
+        "steps",
+        "task",
+        "turn",
+        "usage",
+    )
+
+    def __init__(self, task: str = "", messages: Iterable[Message] = ()) -> None:
+        self.task = task
+        self.messages: list[Message] = list(messages)
+        self.steps: list[Step] = []
+        self.turn = 0
+        self.usage = Usage()
+        self.cost: float | None = None
+        self.last_step: Step | None = None
+        self.data: dict[str, Any] = {}
+        self.history_version = 0
+        """Bumped whenever the message list is rewritten rather than appended to."""
+        self._cancel = threading.Event()
+
+    @property
+    def step_count(self) -> int:
+        return len(self.steps)
+
+    def append(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def replace_messages(self, messages: list[Message]) -> None:
+        self.messages = messages
+        self.history_version += 1
+
+    def cancel(self) -> None:
+        """Ask the loop to stop with `cancelled` at its next turn or step boundary."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+@dataclass(slots=True)
+class _Ending:
+    """How the run is ending, gathered while it runs and turned into a RunResult once."""
+
+    reason: StopReason
+    detail: str = ""
+    error: str | None = None
+    answer: Any = None
+
+
+@dataclass(slots=True)
+class _TurnContext:
+    """The model reply being worked through, and what it leaves for the end of the turn."""
+
+    response: LLMResponse
+    latency_ms: float
+    injected: list[str] = field(default_factory=list)
+
+
+def composable_loop(
+    llm: LLMBackend,
+    tools: ToolRegistry | Iterable[Tool | Any],
+    task: str,
+    *,
+    hooks: Iterable[object] = (),
+    config: LoopConfig | None = None,
+    state: LoopState | None = None,
+    max_steps: int | None = None,
+    system_prompt: str | None = None,
+) -> Generator[Step, None, RunResult]:
+    """Run the agent, yielding one Step per tool call; return a RunResult.
+
+    `tools` is a ToolRegistry, or an iterable of functions/Tools that becomes one
+    through `tools_from` (which adds a `done` tool).  `max_steps` and
+    `system_prompt` override the matching `config` fields.
+    """
+    config = config or LoopConfig()
+    run = _Run(
+        llm=llm,
+        registry=tools if isinstance(tools, ToolRegistry) else tools_from(tools),
+        hooks=HookRunner(hooks),
+        state=state if state is not None else LoopState(task),
+        max_steps=config.max_steps if max_steps is None else max_steps,
+        text_fallback=config.text_fallback,
+    )
+    if not run.state.messages:
+        run.state.append(Message("system", system_prompt or config.system_prompt))
+        run.state.append(Message("user", task))
+    started = perf_counter()
+    try:
+        ending = yield from run.turns()
+    except GeneratorExit:
+        run.finish(_Ending(StopReason.CLOSED, "the consumer closed the loop"), started)
+        raise
+    except BaseException as exc:
+        run.finish(_Ending(StopReason.ERROR, error=f"{type(exc).__name__}: {exc}"), started)
+        raise
+    return run.finish(ending, started)
+
+
+class _Run:
+    """One run's moving parts; each method is one phase of the picture above."""
+
+    __slots__ = ("hooks", "llm", "max_steps", "registry", "state", "text_fallback")
+
+    def __init__(
+        self,
+        llm: LLMBackend,
+        registry: ToolRegistry,
+        hooks: HookRunner,
+        state: LoopState,
+        max_steps: int,
+        text_fallback: bool,
+    ) -> None:
+        self.llm = llm
+        self.registry = registry
+        self.hooks = hooks
+        self.state = state
+        self.max_steps = max_steps
+        self.text_fallback = text_fallback
+
+    def turns(self) -> Generator[Step, None, _Ending]:
+        state = self.state
+        if self.hooks.has("pre_loop"):
+            self.hooks.observe("pre_loop", state)
+        while True:
+            if state.cancelled:
+                return _Ending(StopReason.CANCELLED, "cancelled before the next model call")
+            if len(state.steps) >= self.max_steps:
+                return _Ending(StopReason.MAX_STEPS, f"reached max_steps={self.max_steps}")
+            state.turn += 1
+            reply = self.ask_model()
+            if isinstance(reply, _Ending):
+                return reply
+            calls = self.proposed_calls(reply)
+            if isinstance(calls, str):
+                yield self.text_reply_step(reply, calls)
+                continue
+            ending = yield from self.run_calls(reply, calls)
+            for text in reply.injected:
+                state.append(Message("user", text))
+            if ending is not None:
+                return ending
+
+    def ask_model(self) -> _TurnContext | _Ending:
+        state = self.state
+        prompt = Prompt(state.messages, self.registry.schemas(), state.turn)
+        if self.hooks.has("pre_prompt"):
+            stop = self.hooks.pre_prompt(state, prompt)
+            if stop is not None:
+                return _Ending(StopReason.HOOK, stop.reason)
+        started = perf_counter()
+        try:
+            response = self.llm.generate(prompt)
+        except Exception as exc:
+            return _Ending(StopReason.LLM_ERROR, "the model call failed", f"{type(exc).__name__}: {exc}")
+        if not isinstance(response, LLMResponse):
+            raise TypeError(
+                f"{type(self.llm).__name__}.generate returned {type(response).__name__}; "
+                "expected an LLMResponse"
+            )
+        latency_ms = response.latency_ms or (perf_counter() - started) * 1000
+        if self.hooks.has("on_llm_response"):
+            self.hooks.observe("on_llm_response", state, prompt, response)
+        state.usage += response.usage
+        if response.cost is not None:
+            state.cost = (state.cost or 0.0) + response.cost
+        return _TurnContext(response, latency_ms)
+
+    def proposed_calls(self, reply: _TurnContext) -> tuple[ToolCall, ...] | str:
+        """The turn's calls, with ids assigned, or why the reply holds none.
+
+        Records the assistant message when there are calls.
+        """
+        response = reply.response
+        calls = response.tool_calls
+        if not calls:
+            if not (self.text_fallback and response.text):
+                return "the reply did not call a tool. Call a tool, or `done` when finished."
+            try:
+                calls = parse_tool_calls(response.text)
+            except ToolCallParseError as exc:
+                return str(exc)
+        turn = self.state.turn
+        calls = tuple(
+            call
+            if call.id
+            and (call.text or not response.text)
+            and (call.reasoning or not response.reasoning)
+            else ToolCall(
+                call.name,
+                call.args,
+                call.id or f"call_{turn}_{index}",
+                call.text or response.text,
+                call.reasoning or response.reasoning,
+            )
+            for index, call in enumerate(calls)
+        )
+        self.state.append(Message("assistant", response.text, calls))
+        return calls
+
+    def text_reply_step(self, reply: _TurnContext, problem: str) -> Step:
+        """A reply with no usable call becomes a parse-error step the model can act on."""
+        text = reply.response.text
+        self.state.append(Message("assistant", text))
+        self.state.append(Message("user", f"Your last reply could not be used: {problem}"))
+        call = ToolCall("", {}, text=text, reasoning=reply.response.reasoning)
+        return self.record(reply, call, ToolResult.failure(ErrorKind.PARSE, problem))
+
+    def run_calls(
+        self, reply: _TurnContext, calls: tuple[ToolCall, ...]
+    ) -> Generator[Step, None, _Ending | None]:
+        state = self.state
+        for index, proposed in enumerate(calls):
+            ending: _Ending | None = None
+            if state.cancelled:
+                ending = _Ending(StopReason.CANCELLED, "cancelled between tool calls")
+            elif len(state.steps) >= self.max_steps:
+                ending = _Ending(StopReason.MAX_STEPS, f"reached max_steps={self.max_steps}")
+            if ending is not None:
+                self.answer_unrun(calls[index:], ending)
+                return ending
+            step, ending = self.dispatch(reply, proposed)
+            yield step
+            if ending is not None:
+                unrun = calls[index + 1 :]
+                self.answer_unrun(unrun, ending)
+                if ending.reason is StopReason.DONE:  # recorded as skipped steps, per the contract
+                    for skipped in unrun:
+                        yield self.record(reply, skipped, _skipped_result(ending))
+                return ending
+        return None
+
+    def dispatch(self, reply: _TurnContext, proposed: ToolCall) -> tuple[Step, _Ending | None]:
+        hooks, state = self.hooks, self.state
+        call, verdict = hooks.pre_dispatch(state, proposed) if hooks.has("pre_dispatch") else (proposed, None)
+        if verdict is None:
+            result = self.registry.dispatch(call)
+        elif isinstance(verdict, Deny):
+            result = ToolResult.failure(ErrorKind.DENIED, verdict.reason)
+        else:
+            result = as_tool_result(verdict.result)
+        stop: Stop | None = None
+        if hooks.has("post_dispatch"):
+            result, injected, stop = hooks.post_dispatch(state, call, result)
+            reply.injected.extend(injected)
+        ending = None if stop is None else _Ending(StopReason.HOOK, stop.reason)
+        if result.ok and self.registry.is_terminal(call.name):
+            block = hooks.check_done(state, call, result) if hooks.has("check_done") else None
+            if block is not None:
+                result = ToolResult.failure(ErrorKind.BLOCKED, block.reason, result.duration_ms)
+            elif ending is None:
+                ending = _Ending(StopReason.DONE, f"{call.name} was called", answer=result.data)
+        content = result.content_for_model()
+        if call.args != proposed.args:
+            content = f"(The arguments were changed before running to {call.args!r}.)\n{content}"
+        state.append(Message("tool", content, tool_call_id=call.id, name=call.name))
+        step = self.record(reply, call, result)
+        if ending is None and hooks.has("should_stop"):
+            stop = hooks.should_stop(state, step)
+            step = replace(step, hook_trace=step.hook_trace + hooks.take_pending())
+            state.steps[-1] = state.last_step = step
+            if stop is not None:
+                ending = _Ending(StopReason.HOOK, stop.reason)
+        return step, ending
+
+    def record(self, reply: _TurnContext, call: ToolCall, result: ToolResult) -> Step:
+        state = self.state
+        response = reply.response
+        step = Step(
+            len(state.steps) + 1,
+            state.turn,
+            call,
+            result,
+            response.usage,
+            reply.latency_ms,
+            response.cost,
+            self.hooks.take_pending() if self.hooks.pending else (),
+        )
+        state.steps.append(step)
+        state.last_step = step
+        return step
+
+    def answer_unrun(self, calls: Sequence[ToolCall], ending: _Ending) -> None:
+        """Give calls that will never run a result, so the conversation stays valid to resume."""
+        result = _skipped_result(ending)
+        for call in calls:
+            self.state.append(
+                Message("tool", result.content_for_model(), tool_call_id=call.id, name=call.name)
+            )
+
+    def finish(self, ending: _Ending, started: float) -> RunResult:
+        state = self.state
+        result = RunResult(
+            stop_reason=ending.reason,
+            reason=ending.detail,
+            steps=tuple(state.steps),
+            turns=state.turn,
+            usage=state.usage,
+            cost=state.cost,
+            answer=ending.answer,
+            error=ending.error,
+            duration_ms=(perf_counter() - started) * 1000,
+            messages=tuple(state.messages),
+        )
+        if self.hooks.has("on_loop_end"):
+            self.hooks.observe("on_loop_end", state, replace(result, hook_trace=tuple(self.hooks.pending)))
+        return replace(result, hook_trace=self.hooks.take_pending())
+
+
+def _skipped_result(ending: _Ending) -> ToolResult:
+    return ToolResult.failure(ErrorKind.SKIPPED, f"not run: the run ended ({ending.reason}) first")
+

@@ -1,0 +1,1 @@
+"""looplet_tui: a terminal debugger for looplet agents."""

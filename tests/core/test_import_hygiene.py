@@ -1,0 +1,39 @@
+"""The core/TUI boundary, checked in a fresh interpreter rather than hoped for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FORBIDDEN = ("textual", "rich", "openai", "anthropic")
+CORE_MODULES = (
+    "looplet_core",
+    "looplet_core.loop",
+    "looplet_core.tools",
+    "looplet_core.hooks",
+    "looplet_core.types",
+    "looplet_core.textcalls",
+    "looplet_core.backends",
+    "looplet_core.cli",
+    "looplet_core.examples.demo",
+)
+
+
+def loaded_after_import(module: str) -> set[str]:
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_modules_do_not_load_ui_or_sdk_packages(module: str) -> None:
+    loaded = loaded_after_import(module)
+    leaked = sorted(name for name in loaded if name.split(".")[0] in FORBIDDEN)
+    assert leaked == []
+
+
+def test_the_check_would_catch_a_leak() -> None:
+    assert "rich" in {name.split(".")[0] for name in loaded_after_import("rich.text")}
