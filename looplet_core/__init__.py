@@ -12,7 +12,7 @@
         print(step.pretty())
 """
 
-from looplet_core.backends import LLMBackend, ScriptedBackend, ScriptExhaustedError
+from looplet_core.backends import ScriptedBackend, ScriptExhaustedError
 from looplet_core.hooks import Allow, Block, Deny, Inject, Replace, Rewrite, Stop
 from looplet_core.loop import LoopConfig, LoopState, Prompt, composable_loop
 from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
@@ -31,6 +31,15 @@ from looplet_core.types import (
 )
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """`LLMBackend` lives in `protocols`, which imports `typing`; load it only on use."""
+    if name == "LLMBackend":
+        from looplet_core.protocols import LLMBackend
+
+        return LLMBackend
+    raise AttributeError(f"module 'looplet_core' has no attribute {name!r}")
 
 __all__ = [
     "Allow",

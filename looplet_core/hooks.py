@@ -9,17 +9,19 @@ signatures; the rules for combining several hooks are in docs/hooks.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any, Protocol
 
+from looplet_core._record import Record, set_field
 from looplet_core.tools import to_jsonable
-from looplet_core.types import HookTrace, Message, Step, ToolCall, ToolResult
+from looplet_core.types import HookTrace, Message, ToolCall, ToolResult
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
+
     from looplet_core.loop import LoopState, Prompt
-    from looplet_core.types import LLMResponse, RunResult
+    from looplet_core.types import Step
 
 __all__ = [
     "PHASES",
@@ -38,103 +40,75 @@ __all__ = [
 # -- decisions ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Allow:
-    """pre_dispatch: this hook lets the call run (a later hook may still deny it)."""
+class _Reasoned(Record):
+    """A decision that carries only a reason."""
 
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Deny:
-    """pre_dispatch: do not run the call; the model receives `reason` as the result."""
-
+    __slots__ = ("reason",)
     reason: str
 
+    def __init__(self, reason: str = "") -> None:
+        set_field(self, "reason", reason)
 
-@dataclass(frozen=True, slots=True)
-class Rewrite:
+
+class Allow(_Reasoned):
+    """pre_dispatch: this hook lets the call run (a later hook may still deny it)."""
+
+    __slots__ = ()
+
+
+class Deny(_Reasoned):
+    """pre_dispatch: do not run the call; the model receives `reason` as the result."""
+
+    __slots__ = ()
+
+
+class Stop(_Reasoned):
+    """pre_prompt / post_dispatch / should_stop: end the run with stop reason `hook`."""
+
+    __slots__ = ()
+
+
+class Block(_Reasoned):
+    """check_done: refuse to finish; the model receives `reason` and the loop goes on."""
+
+    __slots__ = ()
+
+
+class Rewrite(Record):
     """pre_dispatch: run the call with these arguments instead (rewrites chain)."""
 
+    __slots__ = ("args", "reason")
     args: dict[str, Any]
-    reason: str = ""
+    reason: str
+
+    def __init__(self, args: dict[str, Any], reason: str = "") -> None:
+        set_field(self, "args", args)
+        set_field(self, "reason", reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Replace:
+class Replace(Record):
     """pre_dispatch: skip the tool and use this result; post_dispatch: swap the result.
 
     `result` may be a ToolResult or plain data, which becomes a successful result.
     """
 
+    __slots__ = ("result", "reason")
     result: Any
-    reason: str = ""
+    reason: str
+
+    def __init__(self, result: Any, reason: str = "") -> None:
+        set_field(self, "result", result)
+        set_field(self, "reason", reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Inject:
+class Inject(Record):
     """post_dispatch: add `text` as a user message once this turn's results are in."""
 
+    __slots__ = ("text",)
     text: str
 
-
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """pre_prompt / post_dispatch / should_stop: end the run with stop reason `hook`."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """check_done: refuse to finish; the model receives `reason` and the loop goes on."""
-
-    reason: str
-
-
-# -- the protocols (documentation and type checking only) --------------------
-
-
-class PreLoop(Protocol):
-    def pre_loop(self, state: LoopState) -> None: ...
-
-
-class PrePrompt(Protocol):
-    def pre_prompt(
-        self, state: LoopState, prompt: Prompt
-    ) -> str | Sequence[Message] | Stop | None: ...
-
-
-class OnLLMResponse(Protocol):
-    def on_llm_response(self, state: LoopState, prompt: Prompt, response: LLMResponse) -> None: ...
-
-
-class PreDispatch(Protocol):
-    def pre_dispatch(
-        self, state: LoopState, call: ToolCall
-    ) -> Allow | Deny | Rewrite | Replace | None: ...
-
-
-class PostDispatch(Protocol):
-    def post_dispatch(
-        self, state: LoopState, call: ToolCall, result: ToolResult
-    ) -> Replace | Inject | Stop | None: ...
-
-
-class CheckDone(Protocol):
-    def check_done(self, state: LoopState, call: ToolCall, result: ToolResult) -> Block | None: ...
-
-
-class ShouldStop(Protocol):
-    def should_stop(self, state: LoopState, step: Step) -> bool | str | Stop | None: ...
-
-
-class OnLoopEnd(Protocol):
-    def on_loop_end(self, state: LoopState, result: RunResult) -> None: ...
-
-
-class DebugState(Protocol):
-    def debug_state(self) -> Mapping[str, object]: ...
+    def __init__(self, text: str) -> None:
+        set_field(self, "text", text)
 
 
 PHASES = (

@@ -17,16 +17,12 @@ earlier steps.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from time import perf_counter
-from typing import Any
 
-from looplet_core.backends import LLMBackend
-from looplet_core.hooks import Deny, HookRunner, Stop, as_tool_result
+from looplet_core._record import Record, set_field
+from looplet_core.hooks import Deny, HookRunner, as_tool_result
 from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
-from looplet_core.tools import Tool, ToolRegistry, tools_from
+from looplet_core.tools import ToolRegistry, tools_from
 from looplet_core.types import (
     ErrorKind,
     LLMResponse,
@@ -39,6 +35,15 @@ from looplet_core.types import (
     Usage,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Generator, Iterable, Sequence
+    from typing import Any
+
+    from looplet_core.hooks import Stop
+    from looplet_core.protocols import LLMBackend
+    from looplet_core.tools import Tool
+
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "LoopConfig", "LoopState", "Prompt", "composable_loop"]
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -48,15 +53,27 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LoopConfig:
+class LoopConfig(Record):
     """Settings that do not change during a run."""
 
-    max_steps: int = 50
+    __slots__ = ("max_steps", "system_prompt", "text_fallback")
+    max_steps: int
     """Tool calls allowed before the run stops with `max_steps`."""
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    text_fallback: bool = True
+    system_prompt: str
+    text_fallback: bool
     """Parse tool calls out of text replies, for backends without native tool calling."""
+
+    def __init__(
+        self,
+        max_steps: int = 50,
+        system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+        text_fallback: bool = True,
+    ) -> None:
+        if max_steps < 0:
+            raise ValueError(f"max_steps must be 0 or more, not {max_steps}")
+        set_field(self, "max_steps", max_steps)
+        set_field(self, "system_prompt", system_prompt)
+        set_field(self, "text_fallback", text_fallback)
 
 
 class Prompt:
@@ -83,7 +100,7 @@ class LoopState:
     """
 
     __slots__ = (
-        "_cancel",
+        "_cancelled",
         "cost",
         "data",
         "history_version",
@@ -106,7 +123,7 @@ class LoopState:
         self.data: dict[str, Any] = {}
         self.history_version = 0
         """Bumped whenever the message list is rewritten rather than appended to."""
-        self._cancel = threading.Event()
+        self._cancelled = False
 
     @property
     def step_count(self) -> int:
@@ -120,31 +137,41 @@ class LoopState:
         self.history_version += 1
 
     def cancel(self) -> None:
-        """Ask the loop to stop with `cancelled` at its next turn or step boundary."""
-        self._cancel.set()
+        """Ask the loop to stop with `cancelled` at its next turn or step boundary.
+
+        A plain flag is enough: assigning an attribute is atomic, and the loop
+        only polls it between phases.
+        """
+        self._cancelled = True
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancelled
 
 
-@dataclass(slots=True)
 class _Ending:
     """How the run is ending, gathered while it runs and turned into a RunResult once."""
 
-    reason: StopReason
-    detail: str = ""
-    error: str | None = None
-    answer: Any = None
+    __slots__ = ("answer", "detail", "error", "reason")
+
+    def __init__(
+        self, reason: StopReason, detail: str = "", error: str | None = None, answer: Any = None
+    ) -> None:
+        self.reason = reason
+        self.detail = detail
+        self.error = error
+        self.answer = answer
 
 
-@dataclass(slots=True)
 class _TurnContext:
     """The model reply being worked through, and what it leaves for the end of the turn."""
 
-    response: LLMResponse
-    latency_ms: float
-    injected: list[str] = field(default_factory=list)
+    __slots__ = ("injected", "latency_ms", "response")
+
+    def __init__(self, response: LLMResponse, latency_ms: float) -> None:
+        self.response = response
+        self.latency_ms = latency_ms
+        self.injected: list[str] = []
 
 
 def composable_loop(
@@ -348,7 +375,7 @@ class _Run:
         step = self.record(reply, call, result)
         if ending is None and hooks.has("should_stop"):
             stop = hooks.should_stop(state, step)
-            step = replace(step, hook_trace=step.hook_trace + hooks.take_pending())
+            step = step.replace(hook_trace=step.hook_trace + hooks.take_pending())
             state.steps[-1] = state.last_step = step
             if stop is not None:
                 ending = _Ending(StopReason.HOOK, stop.reason)
@@ -394,8 +421,8 @@ class _Run:
             messages=tuple(state.messages),
         )
         if self.hooks.has("on_loop_end"):
-            self.hooks.observe("on_loop_end", state, replace(result, hook_trace=tuple(self.hooks.pending)))
-        return replace(result, hook_trace=self.hooks.take_pending())
+            self.hooks.observe("on_loop_end", state, result.replace(hook_trace=tuple(self.hooks.pending)))
+        return result.replace(hook_trace=self.hooks.take_pending())
 
 
 def _skipped_result(ending: _Ending) -> ToolResult:

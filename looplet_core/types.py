@@ -1,6 +1,6 @@
 """The loop's value types: immutable records that cross every boundary.
 
-Everything here is a frozen, slotted dataclass so a `Step` handed to a consumer
+Everything here is an immutable, slotted Record so a `Step` handed to a consumer
 can never change under it, and so thousands of them stay cheap.  Each type has a
 `to_dict()`/`from_dict()` pair producing plain JSON data, because steps are
 written to traces, sent between threads and compared in tests.
@@ -9,10 +9,14 @@ written to traces, sent between threads and compared in tests.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+
+from looplet_core._record import Record, set_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs import time we do not spend at runtime
+    from collections.abc import Mapping
+    from typing import Any
 
 __all__ = [
     "ErrorKind",
@@ -61,14 +65,26 @@ class ErrorKind(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(Record):
     """Token counts of one model call, or a sum of them."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
+    __slots__ = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+
+    def __init__(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> None:
+        set_field(self, "input_tokens", input_tokens)
+        set_field(self, "output_tokens", output_tokens)
+        set_field(self, "cache_read_tokens", cache_read_tokens)
+        set_field(self, "cache_write_tokens", cache_write_tokens)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -92,15 +108,13 @@ class Usage:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
-        return cls(**{key: int(data.get(key, 0)) for key in _USAGE_FIELDS})
+        return cls(*(int(data.get(key, 0)) for key in cls._field_names))
 
 
-_USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 NO_USAGE = Usage()
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
+class ToolCall(Record):
     """One tool invocation proposed by the model.
 
     `id` pairs the call with its result in the conversation; the loop assigns one
@@ -108,11 +122,26 @@ class ToolCall:
     alongside the call, so a debugger can show *why* it chose it.
     """
 
+    __slots__ = ("name", "args", "id", "text", "reasoning")
     name: str
-    args: dict[str, Any] = field(default_factory=dict)
-    id: str = ""
-    text: str = ""
-    reasoning: str = ""
+    args: dict[str, Any]
+    id: str
+    text: str
+    reasoning: str
+
+    def __init__(
+        self,
+        name: str,
+        args: dict[str, Any] | None = None,
+        id: str = "",
+        text: str = "",
+        reasoning: str = "",
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "args", {} if args is None else args)
+        set_field(self, "id", id)
+        set_field(self, "text", text)
+        set_field(self, "reasoning", reasoning)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,18 +163,30 @@ class ToolCall:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ToolResult:
+class ToolResult(Record):
     """What a tool call produced: `data` on success, or `error` with an `error_kind`.
 
     Failures are values, not exceptions, so the model can read and correct them.
     `data` is always JSON-compatible (the registry converts what tools return).
     """
 
-    data: Any = None
-    error: str | None = None
-    error_kind: ErrorKind | None = None
-    duration_ms: float = 0.0
+    __slots__ = ("data", "error", "error_kind", "duration_ms")
+    data: Any
+    error: str | None
+    error_kind: ErrorKind | None
+    duration_ms: float
+
+    def __init__(
+        self,
+        data: Any = None,
+        error: str | None = None,
+        error_kind: ErrorKind | None = None,
+        duration_ms: float = 0.0,
+    ) -> None:
+        set_field(self, "data", data)
+        set_field(self, "error", error)
+        set_field(self, "error_kind", error_kind)
+        set_field(self, "duration_ms", duration_ms)
 
     @property
     def ok(self) -> bool:
@@ -182,19 +223,28 @@ class ToolResult:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class HookTrace:
+class HookTrace(Record):
     """One hook invocation: who ran, in which phase, what it decided and how long it took.
 
     `decision` is None when the hook only observed; it is still recorded so a
     reader can see that the hook ran and let the call through.
     """
 
+    __slots__ = ("hook", "phase", "decision", "reason", "micros")
     hook: str
     phase: str
-    decision: str | None = None
-    reason: str = ""
-    micros: int = 0
+    decision: str | None
+    reason: str
+    micros: int
+
+    def __init__(
+        self, hook: str, phase: str, decision: str | None = None, reason: str = "", micros: int = 0
+    ) -> None:
+        set_field(self, "hook", hook)
+        set_field(self, "phase", phase)
+        set_field(self, "decision", decision)
+        set_field(self, "reason", reason)
+        set_field(self, "micros", micros)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,19 +266,33 @@ class HookTrace:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(Record):
     """One conversation entry, in the shape both OpenAI and Anthropic accept.
 
     An assistant message may carry `tool_calls`; a `tool` message answers one of
     them through `tool_call_id`.  Backends translate these to their wire format.
     """
 
+    __slots__ = ("role", "content", "tool_calls", "tool_call_id", "name")
     role: str
-    content: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
-    tool_call_id: str | None = None
-    name: str | None = None
+    content: str
+    tool_calls: tuple[ToolCall, ...]
+    tool_call_id: str | None
+    name: str | None
+
+    def __init__(
+        self,
+        role: str,
+        content: str = "",
+        tool_calls: tuple[ToolCall, ...] = (),
+        tool_call_id: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        set_field(self, "role", role)
+        set_field(self, "content", content)
+        set_field(self, "tool_calls", tool_calls)
+        set_field(self, "tool_call_id", tool_call_id)
+        set_field(self, "name", name)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -251,28 +315,62 @@ class Message:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class LLMResponse:
+class LLMResponse(Record):
     """One model reply, already parsed from the provider's wire format.
 
     `raw_request`/`raw_response` keep the JSON-compatible wire data for traces.
     `cost` stays None when the price of the model is unknown: 0 would be a lie.
     """
 
-    text: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
-    usage: Usage = NO_USAGE
-    latency_ms: float = 0.0
-    finish_reason: str | None = None
-    reasoning: str = ""
-    model: str | None = None
-    cost: float | None = None
-    raw_request: Any = None
-    raw_response: Any = None
+    __slots__ = (
+        "text",
+        "tool_calls",
+        "usage",
+        "latency_ms",
+        "finish_reason",
+        "reasoning",
+        "model",
+        "cost",
+        "raw_request",
+        "raw_response",
+    )
+    text: str
+    tool_calls: tuple[ToolCall, ...]
+    usage: Usage
+    latency_ms: float
+    finish_reason: str | None
+    reasoning: str
+    model: str | None
+    cost: float | None
+    raw_request: Any
+    raw_response: Any
+
+    def __init__(
+        self,
+        text: str = "",
+        tool_calls: tuple[ToolCall, ...] = (),
+        usage: Usage = NO_USAGE,
+        latency_ms: float = 0.0,
+        finish_reason: str | None = None,
+        reasoning: str = "",
+        model: str | None = None,
+        cost: float | None = None,
+        raw_request: Any = None,
+        raw_response: Any = None,
+    ) -> None:
+        set_field(self, "text", text)
+        set_field(self, "tool_calls", tool_calls)
+        set_field(self, "usage", usage)
+        set_field(self, "latency_ms", latency_ms)
+        set_field(self, "finish_reason", finish_reason)
+        set_field(self, "reasoning", reasoning)
+        set_field(self, "model", model)
+        set_field(self, "cost", cost)
+        set_field(self, "raw_request", raw_request)
+        set_field(self, "raw_response", raw_response)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Record):
     """One tool call and its outcome: the unit the loop yields.
 
     A turn (one model call) yields one Step per proposed call, so `usage`,
@@ -280,14 +378,44 @@ class Step:
     sum them per turn (or use `RunResult.usage`), not per step.
     """
 
+    __slots__ = (
+        "number",
+        "turn",
+        "tool_call",
+        "tool_result",
+        "usage",
+        "latency_ms",
+        "cost",
+        "hook_trace",
+    )
     number: int
     turn: int
     tool_call: ToolCall
     tool_result: ToolResult
-    usage: Usage = NO_USAGE
-    latency_ms: float = 0.0
-    cost: float | None = None
-    hook_trace: tuple[HookTrace, ...] = ()
+    usage: Usage
+    latency_ms: float
+    cost: float | None
+    hook_trace: tuple[HookTrace, ...]
+
+    def __init__(
+        self,
+        number: int,
+        turn: int,
+        tool_call: ToolCall,
+        tool_result: ToolResult,
+        usage: Usage = NO_USAGE,
+        latency_ms: float = 0.0,
+        cost: float | None = None,
+        hook_trace: tuple[HookTrace, ...] = (),
+    ) -> None:
+        set_field(self, "number", number)
+        set_field(self, "turn", turn)
+        set_field(self, "tool_call", tool_call)
+        set_field(self, "tool_result", tool_result)
+        set_field(self, "usage", usage)
+        set_field(self, "latency_ms", latency_ms)
+        set_field(self, "cost", cost)
+        set_field(self, "hook_trace", hook_trace)
 
     @property
     def ok(self) -> bool:
@@ -326,25 +454,63 @@ class Step:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RunResult:
+class RunResult(Record):
     """What `composable_loop` returns (as `StopIteration.value`) when a run ends.
 
     `hook_trace` holds hook calls that happened after the last step (for example
     a pre_prompt that stopped the run, or on_loop_end), so none is lost.
     """
 
+    __slots__ = (
+        "stop_reason",
+        "reason",
+        "steps",
+        "turns",
+        "usage",
+        "cost",
+        "answer",
+        "error",
+        "duration_ms",
+        "messages",
+        "hook_trace",
+    )
     stop_reason: StopReason
-    reason: str = ""
-    steps: tuple[Step, ...] = ()
-    turns: int = 0
-    usage: Usage = NO_USAGE
-    cost: float | None = None
-    answer: Any = None
-    error: str | None = None
-    duration_ms: float = 0.0
-    messages: tuple[Message, ...] = ()
-    hook_trace: tuple[HookTrace, ...] = ()
+    reason: str
+    steps: tuple[Step, ...]
+    turns: int
+    usage: Usage
+    cost: float | None
+    answer: Any
+    error: str | None
+    duration_ms: float
+    messages: tuple[Message, ...]
+    hook_trace: tuple[HookTrace, ...]
+
+    def __init__(
+        self,
+        stop_reason: StopReason,
+        reason: str = "",
+        steps: tuple[Step, ...] = (),
+        turns: int = 0,
+        usage: Usage = NO_USAGE,
+        cost: float | None = None,
+        answer: Any = None,
+        error: str | None = None,
+        duration_ms: float = 0.0,
+        messages: tuple[Message, ...] = (),
+        hook_trace: tuple[HookTrace, ...] = (),
+    ) -> None:
+        set_field(self, "stop_reason", stop_reason)
+        set_field(self, "reason", reason)
+        set_field(self, "steps", steps)
+        set_field(self, "turns", turns)
+        set_field(self, "usage", usage)
+        set_field(self, "cost", cost)
+        set_field(self, "answer", answer)
+        set_field(self, "error", error)
+        set_field(self, "duration_ms", duration_ms)
+        set_field(self, "messages", messages)
+        set_field(self, "hook_trace", hook_trace)
 
     def to_dict(self) -> dict[str, Any]:
         return {

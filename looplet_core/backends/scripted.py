@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
-
 from looplet_core.types import LLMResponse, ToolCall
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeAlias
+
     from looplet_core.loop import Prompt
 
-__all__ = ["ScriptExhaustedError", "ScriptedBackend"]
+    ScriptItem: TypeAlias = (
+        ToolCall | list[ToolCall] | tuple[ToolCall, ...] | str | LLMResponse | Callable[..., Any]
+    )
 
-ScriptItem = ToolCall | list[ToolCall] | tuple[ToolCall, ...] | str | LLMResponse | Callable[..., Any]
+__all__ = ["ScriptExhaustedError", "ScriptedBackend"]
 
 
 class ScriptExhaustedError(RuntimeError):
