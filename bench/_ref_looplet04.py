@@ -33,8 +33,11 @@ def run(n: int) -> int:
     tools = tools_from([echo], include_done=True)
     # Defaults otherwise (no hooks, native-tools path since the mock offers
     # generate_with_tools): we measure the loop as shipped, not a tuned one.
-    steps = list(composable_loop(llm, task={"description": "echo"}, tools=tools,
-                                 config=LoopConfig(max_steps=n)))
+    steps = list(
+        composable_loop(
+            llm, task={"description": "echo"}, tools=tools, config=LoopConfig(max_steps=n)
+        )
+    )
     assert len(steps) == n and llm.calls == n, (len(steps), llm.calls)
     return len(steps)
 

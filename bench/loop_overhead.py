@@ -23,7 +23,7 @@ from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool, tools_from  # noqa: E402
+from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool, tools_from
 
 SIZES = (100, 1_000, 10_000)
 REF_SIZES = (100, 1_000, 3_000)
@@ -64,7 +64,9 @@ def plain_call_us(calls: int = 100_000) -> float:
 
 def reference_us(python: str, steps: int) -> float:
     script = Path(__file__).with_name("_ref_looplet04.py")
-    out = subprocess.run([python, str(script), str(steps)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, str(script), str(steps)], capture_output=True, text=True, check=True
+    )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["us_per_step"])
 
 
@@ -101,7 +103,8 @@ def main() -> int:
     floor = plain_call_us()
     flatness = ours[SIZES[-1]] / ours[SIZES[0]]
     worst = max(ours.values())
-    print(f"  direct call of the tool (floor): {floor:.2f} µs; loop/floor at 10k: {ours[10_000] / floor:.0f}x")
+    ratio = ours[10_000] / floor
+    print(f"  direct call of the tool (floor): {floor:.2f} µs; loop/floor at 10k: {ratio:.0f}x")
     print(f"  flatness 10k/100: {flatness:.2f}x (limit {FLATNESS_LIMIT}x)")
     print(f"  worst: {worst:.2f} µs/step (budget {PER_STEP_BUDGET_US} µs)")
 
@@ -111,7 +114,10 @@ def main() -> int:
         for n in REF_SIZES:
             ref = reference_us(ref_python, n)
             mine = ours.get(n) or us_per_step(n)
-            print(f"  {n:>6} steps: {ref:8.1f} µs/step vs ours {mine:5.2f} → {ref / mine:6.0f}x faster")
+            speedup = ref / mine
+            print(
+                f"  {n:>6} steps: {ref:8.1f} µs/step vs ours {mine:5.2f} → {speedup:4.0f}x faster"
+            )
     else:
         print("\n(set LOOPLET_REF_PYTHON to a python with looplet==0.4.1 for a side-by-side)")
 

@@ -1,15 +1,15 @@
 """looplet_core: a steppable tool-calling loop for LLM agents (stdlib only).
 
-    from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool
+from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool
 
-    @tool
-    def add(a: int, b: int) -> int:
-        "Add two numbers."
-        return a + b
+@tool
+def add(a: int, b: int) -> int:
+    "Add two numbers."
+    return a + b
 
-    llm = ScriptedBackend([ToolCall("add", {"a": 2, "b": 3}), ToolCall("done", {"answer": "5"})])
-    for step in composable_loop(llm, [add], "What is 2 + 3?"):
-        print(step.pretty())
+llm = ScriptedBackend([ToolCall("add", {"a": 2, "b": 3}), ToolCall("done", {"answer": "5"})])
+for step in composable_loop(llm, [add], "What is 2 + 3?"):
+    print(step.pretty())
 """
 
 from looplet_core.backends import ScriptedBackend, ScriptExhaustedError
@@ -40,6 +40,7 @@ def __getattr__(name: str) -> object:
 
         return LLMBackend
     raise AttributeError(f"module 'looplet_core' has no attribute {name!r}")
+
 
 __all__ = [
     "Allow",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 
 from looplet_core._record import Record, set_field
-from looplet_core.tools import to_jsonable
+from looplet_core.jsonable import to_jsonable
 from looplet_core.types import HookTrace, Message, ToolCall, ToolResult
 
 TYPE_CHECKING = False
@@ -192,8 +192,10 @@ class HookRunner:
             prompt.messages = state.messages
         return None
 
-    def pre_dispatch(self, state: LoopState, call: ToolCall) -> tuple[ToolCall, Deny | Replace | None]:
-        """Rewrites chain into the call later hooks see; the first Deny or Replace ends the phase."""
+    def pre_dispatch(
+        self, state: LoopState, call: ToolCall
+    ) -> tuple[ToolCall, Deny | Replace | None]:
+        """Rewrites chain into the call later hooks see; the first Deny or Replace ends it."""
         for name, method in self._phases["pre_dispatch"]:
             started = perf_counter_ns()
             outcome = _checked(name, "pre_dispatch", method(state, call))
@@ -260,7 +262,9 @@ class HookRunner:
             return Stop(reason)
         return None
 
-    def _record(self, hook: str, phase: str, decision: str | None, reason: str, started: int) -> None:
+    def _record(
+        self, hook: str, phase: str, decision: str | None, reason: str, started: int
+    ) -> None:
         micros = (perf_counter_ns() - started) // 1000
         self.pending.append(HookTrace(hook, phase, decision, reason, micros))
 

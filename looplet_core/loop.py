@@ -270,7 +270,9 @@ class _Run:
         try:
             response = self.llm.generate(prompt)
         except Exception as exc:
-            return _Ending(StopReason.LLM_ERROR, "the model call failed", f"{type(exc).__name__}: {exc}")
+            return _Ending(
+                StopReason.LLM_ERROR, "the model call failed", f"{type(exc).__name__}: {exc}"
+            )
         if not isinstance(response, LLMResponse):
             raise TypeError(
                 f"{type(self.llm).__name__}.generate returned {type(response).__name__}; "
@@ -350,7 +352,9 @@ class _Run:
 
     def dispatch(self, reply: _TurnContext, proposed: ToolCall) -> tuple[Step, _Ending | None]:
         hooks, state = self.hooks, self.state
-        call, verdict = hooks.pre_dispatch(state, proposed) if hooks.has("pre_dispatch") else (proposed, None)
+        call, verdict = (
+            hooks.pre_dispatch(state, proposed) if hooks.has("pre_dispatch") else (proposed, None)
+        )
         if verdict is None:
             result = self.registry.dispatch(call)
         elif isinstance(verdict, Deny):
@@ -421,10 +425,11 @@ class _Run:
             messages=tuple(state.messages),
         )
         if self.hooks.has("on_loop_end"):
-            self.hooks.observe("on_loop_end", state, result.replace(hook_trace=tuple(self.hooks.pending)))
+            self.hooks.observe(
+                "on_loop_end", state, result.replace(hook_trace=tuple(self.hooks.pending))
+            )
         return result.replace(hook_trace=self.hooks.take_pending())
 
 
 def _skipped_result(ending: _Ending) -> ToolResult:
     return ToolResult.failure(ErrorKind.SKIPPED, f"not run: the run ended ({ending.reason}) first")
-

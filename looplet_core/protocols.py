@@ -41,7 +41,6 @@ class LLMBackend(Protocol):
     def generate(self, prompt: Prompt) -> LLMResponse: ...
 
 
-
 class PreLoop(Protocol):
     def pre_loop(self, state: LoopState) -> None: ...
 

@@ -118,7 +118,8 @@ class ToolCall(Record):
     """One tool invocation proposed by the model.
 
     `id` pairs the call with its result in the conversation; the loop assigns one
-    when the backend did not.  `text` and `reasoning` carry what the model said
+    when the backend did not.  `args=None` (what models send for a call without
+    arguments) means no arguments.  `text` and `reasoning` carry what the model said
     alongside the call, so a debugger can show *why* it chose it.
     """
 
@@ -559,7 +560,9 @@ def _printable(text: str) -> str:
 
 
 def _preview_args(args: Mapping[str, Any]) -> str:
-    parts = ", ".join(f"{key}={_clip(repr(value), _ARG_WIDTH)}" for key, value in args.items())
+    parts = ", ".join(
+        f"{_printable(str(key))}={_clip(repr(value), _ARG_WIDTH)}" for key, value in args.items()
+    )
     return _clip(parts, _ARGS_WIDTH)
 
 
@@ -570,7 +573,7 @@ def _summarise(result: ToolResult) -> str:
     if isinstance(data, list | tuple):
         return f"{len(data)} item" if len(data) == 1 else f"{len(data)} items"
     if isinstance(data, dict):
-        return _clip("{" + ", ".join(str(key) for key in data) + "}", _RESULT_WIDTH)
+        return _clip("{" + ", ".join(_printable(str(key)) for key in data) + "}", _RESULT_WIDTH)
     if data is None:
         return "ok"
     return _clip(repr(data), _RESULT_WIDTH)

@@ -132,7 +132,10 @@ def sandbox_tools(root: Path) -> ToolRegistry:
 def demo_script() -> list[LLMResponse]:
     """The model's side of the run, with plausible token counts per turn."""
     turns: list[tuple[str, list[ToolCall]]] = [
-        ("Let me see what is in the workspace first.", [ToolCall("list_files", {"directory": "."})]),
+        (
+            "Let me see what is in the workspace first.",
+            [ToolCall("list_files", {"directory": "."})],
+        ),
         (
             "notes.txt could be scratch or a document; I'll read it before deciding.",
             [ToolCall("read_file", {"path": "notes.txt"})],
@@ -152,7 +155,10 @@ def demo_script() -> list[LLMResponse]:
             "The file is photo.jpg, not photo.jpeg. Retrying with the right name.",
             [ToolCall("move_file", {"source": "photo.jpg", "destination": "images/photo.jpg"})],
         ),
-        ("draft.tmp is an autosave, so it can go.", [ToolCall("delete_file", {"path": "draft.tmp"})]),
+        (
+            "draft.tmp is an autosave, so it can go.",
+            [ToolCall("delete_file", {"path": "draft.tmp"})],
+        ),
         ("Checking the result.", [ToolCall("list_files", {"directory": "."})]),
         (
             "Everything is in place.",

@@ -40,7 +40,11 @@ def test_demo_run_is_exactly_as_scripted(tmp_path: Path) -> None:
     counter = ErrorCounter()
     steps, result = drive(
         composable_loop(
-            agent.llm, agent.tools, agent.task, hooks=[TmpOnlyDeletes(), counter], config=agent.config
+            agent.llm,
+            agent.tools,
+            agent.task,
+            hooks=[TmpOnlyDeletes(), counter],
+            config=agent.config,
         )
     )
     quiet = [("tmp-only", "pre_dispatch", None, ""), ("ErrorCounter", "post_dispatch", None, "")]
@@ -57,7 +61,14 @@ def test_demo_run_is_exactly_as_scripted(tmp_path: Path) -> None:
             ErrorKind.EXECUTION,
             quiet,
         ),
-        (6, 5, "move_file", {"source": "photo.jpg", "destination": "images/photo.jpg"}, None, quiet),
+        (
+            6,
+            5,
+            "move_file",
+            {"source": "photo.jpg", "destination": "images/photo.jpg"},
+            None,
+            quiet,
+        ),
         (
             7,
             6,

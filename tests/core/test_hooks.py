@@ -21,7 +21,6 @@ from looplet_core import (
     composable_loop,
     tool,
 )
-
 from tests.helpers import drive
 
 
@@ -173,7 +172,11 @@ def test_pre_prompt_edits_chain_and_replace_the_conversation() -> None:
 def test_pre_prompt_stop_ends_the_run_before_the_model_call() -> None:
     log: list = []
     steps, result = run(
-        [DONE], [Named("budget", log, pre_prompt=Stop("over budget")), Named("never", log, pre_prompt=None)]
+        [DONE],
+        [
+            Named("budget", log, pre_prompt=Stop("over budget")),
+            Named("never", log, pre_prompt=None),
+        ],
     )
     assert steps == []
     assert result.stop_reason is StopReason.HOOK and result.reason == "over budget"
@@ -245,9 +248,13 @@ def test_replace_at_pre_dispatch_skips_the_tool() -> None:
         ran.append(1)
         return "fresh"
 
-    hook = Named("cache", [], pre_dispatch=lambda s, c: Replace("cached") if c.name == "costly" else None)
+    hook = Named(
+        "cache", [], pre_dispatch=lambda s, c: Replace("cached") if c.name == "costly" else None
+    )
     steps, _ = drive(
-        composable_loop(ScriptedBackend([ToolCall("costly", {}), DONE]), [costly], "t", hooks=[hook])
+        composable_loop(
+            ScriptedBackend([ToolCall("costly", {}), DONE]), [costly], "t", hooks=[hook]
+        )
     )
     assert ran == []
     assert steps[0].tool_result == ToolResult(data="cached")
@@ -264,8 +271,16 @@ def test_pre_dispatch_bad_return_type_names_hook_and_phase() -> None:
 
 def test_post_dispatch_replaces_chain() -> None:
     hooks = [
-        Named("a", [], post_dispatch=lambda s, c, r: Replace(f"{r.data}+a") if c.name == "echo" else None),
-        Named("b", [], post_dispatch=lambda s, c, r: Replace(f"{r.data}+b") if c.name == "echo" else None),
+        Named(
+            "a",
+            [],
+            post_dispatch=lambda s, c, r: Replace(f"{r.data}+a") if c.name == "echo" else None,
+        ),
+        Named(
+            "b",
+            [],
+            post_dispatch=lambda s, c, r: Replace(f"{r.data}+b") if c.name == "echo" else None,
+        ),
     ]
     steps, _ = run([ToolCall("echo", {"text": "x"}), DONE], hooks)
     assert steps[0].tool_result.data == "x+a+b"
@@ -273,7 +288,11 @@ def test_post_dispatch_replaces_chain() -> None:
 
 def test_injections_arrive_after_all_of_the_turns_tool_results() -> None:
     hook = Named(
-        "nudge", [], post_dispatch=lambda s, c, r: Inject(f"checked {c.args['text']}") if c.name == "echo" else None
+        "nudge",
+        [],
+        post_dispatch=lambda s, c, r: (
+            Inject(f"checked {c.args['text']}") if c.name == "echo" else None
+        ),
     )
     _, result = run(
         [[ToolCall("echo", {"text": "1"}), ToolCall("echo", {"text": "2"})], DONE], [hook]
@@ -325,7 +344,9 @@ def test_should_stop_sees_the_step_and_its_reason_becomes_the_stop_reason() -> N
         seen.append(step.number)
         return "two steps is plenty" if step.number == 2 else False
 
-    steps, result = run([ToolCall("echo", {"text": "x"})] * 3, [Named("limit", [], should_stop=after_two)])
+    steps, result = run(
+        [ToolCall("echo", {"text": "x"})] * 3, [Named("limit", [], should_stop=after_two)]
+    )
     assert seen == [1, 2]
     assert len(steps) == 2
     assert result.stop_reason is StopReason.HOOK and result.reason == "two steps is plenty"

@@ -37,3 +37,13 @@ def test_core_modules_do_not_load_ui_or_sdk_packages(module: str) -> None:
 
 def test_the_check_would_catch_a_leak() -> None:
     assert "rich" in {name.split(".")[0] for name in loaded_after_import("rich.text")}
+
+
+DEFERRED = ("dataclasses", "inspect", "difflib", "threading")
+"""Stdlib modules looplet_core may use but must not import up front: together
+they cost more than the whole import-time budget."""
+
+
+def test_tools_load_heavy_stdlib_modules_only_when_used() -> None:
+    """Schema derivation, did-you-mean hints and timeouts load their modules on first use."""
+    assert sorted(loaded_after_import("looplet_core.tools") & set(DEFERRED)) == []

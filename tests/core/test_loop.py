@@ -67,7 +67,7 @@ def test_system_prompt_argument_overrides_config() -> None:
 
 
 def test_several_calls_in_one_turn_yield_several_steps_with_one_turn_number() -> None:
-    steps, result = run(
+    steps, _ = run(
         [
             [ToolCall("add", {"a": 1, "b": 2}), ToolCall("shout", {"text": "hi"})],
             ToolCall("done", {"answer": "ok"}),
@@ -93,7 +93,13 @@ def test_calls_after_a_terminal_tool_are_skipped_not_run() -> None:
         return x
 
     steps, result = run(
-        [[ToolCall("record", {"x": 1}), ToolCall("done", {"answer": "a"}), ToolCall("record", {"x": 2})]],
+        [
+            [
+                ToolCall("record", {"x": 1}),
+                ToolCall("done", {"answer": "a"}),
+                ToolCall("record", {"x": 2}),
+            ]
+        ],
         tools=[record],
     )
     assert ran == [1]
@@ -286,7 +292,9 @@ def test_state_with_messages_continues_the_conversation() -> None:
     _, first = run([ToolCall("add", {"a": 1, "b": 1})], max_steps=1)
     state = LoopState("the task", first.messages)
     steps, second = drive(
-        composable_loop(ScriptedBackend([ToolCall("done", {"answer": "2"})]), [add], "", state=state)
+        composable_loop(
+            ScriptedBackend([ToolCall("done", {"answer": "2"})]), [add], "", state=state
+        )
     )
     assert second.messages[: len(first.messages)] == first.messages
     assert [m.role for m in second.messages].count("system") == 1

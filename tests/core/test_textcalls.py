@@ -14,10 +14,11 @@ from looplet_core import ToolCall, ToolCallParseError, parse_tool_calls
     [
         '{"name": "search", "arguments": {"q": "cats"}}',
         'Sure! ```json\n{"name": "search", "arguments": {"q": "cats"}}\n``` Let me know.',
-        "```\n{\"tool\": \"search\", \"args\": {\"q\": \"cats\"}}\n```",
+        '```\n{"tool": "search", "args": {"q": "cats"}}\n```',
         'I will call {"name": "search", "parameters": {"q": "cats"}} now, then read it.',
         '{"name": "search", "arguments": "{\\"q\\": \\"cats\\"}"}',
-        '{"type": "function", "function": {"name": "search", "arguments": "{\\"q\\": \\"cats\\"}"}}',
+        '{"type": "function", "function": '
+        '{"name": "search", "arguments": "{\\"q\\": \\"cats\\"}"}}',
         'Thinking {not json} then {"name": "search", "input": {"q": "cats"}}',
     ],
 )
@@ -28,11 +29,17 @@ def test_finds_the_call_in_many_shapes(text: str) -> None:
 def test_a_list_or_tool_calls_wrapper_gives_several_calls() -> None:
     expected = (ToolCall("a", {}), ToolCall("b", {"x": 1}))
     assert parse_tool_calls('[{"name": "a"}, {"name": "b", "arguments": {"x": 1}}]') == expected
-    assert parse_tool_calls('{"tool_calls": [{"name": "a"}, {"name": "b", "args": {"x": 1}}]}') == expected
+    assert (
+        parse_tool_calls('{"tool_calls": [{"name": "a"}, {"name": "b", "args": {"x": 1}}]}')
+        == expected
+    )
 
 
 def test_fenced_block_is_preferred_over_inline_json() -> None:
-    text = 'Example: {"name": "wrong", "arguments": {}}\n```json\n{"name": "right", "arguments": {}}\n```'
+    text = (
+        'Example: {"name": "wrong", "arguments": {}}\n'
+        '```json\n{"name": "right", "arguments": {}}\n```'
+    )
     assert parse_tool_calls(text)[0].name == "right"
 
 

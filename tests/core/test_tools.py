@@ -1,6 +1,7 @@
 """Tools: schema derivation, argument validation, dispatch outcomes, result conversion."""
 
 import dataclasses
+import datetime
 import json
 import math
 import threading
@@ -274,6 +275,27 @@ def test_invalid_tool_names_and_timeouts_are_rejected() -> None:
         Tool("raw", "", {"type": "array"}, print)
 
 
+@pytest.mark.parametrize("name", ["a", "_", "-", "get_weather-v2", "x" * 64])
+def test_tool_names_the_model_apis_accept(name: str) -> None:
+    assert Tool(name, "", {"type": "object"}, print).name == name
+
+
+@pytest.mark.parametrize("name", ["", "x" * 65, "caf\u00e9", "\u0663", "a b", "a.b", None])
+def test_tool_names_the_model_apis_refuse(name: Any) -> None:
+    with pytest.raises(ValueError, match="invalid tool name"):
+        Tool(name, "", {"type": "object"}, print)
+
+
+def test_tool_is_an_immutable_value() -> None:
+    made = Tool("raw", "Hand made.", {"type": "object"}, print, timeout=2.0)
+    assert made == Tool("raw", "Hand made.", {"type": "object"}, print, timeout=2.0)
+    assert repr(made).startswith("Tool(name='raw', description='Hand made.', parameters=")
+    with pytest.raises(AttributeError, match="immutable"):
+        made.name = "other"  # type: ignore[misc]
+    renamed = made.replace(name="other")
+    assert (renamed.name, renamed.timeout, made.name) == ("other", 2.0, "raw")
+
+
 # -- the registry ----------------------------------------------------------------
 
 
@@ -430,11 +452,18 @@ def test_long_tool_lists_are_not_spelled_out() -> None:
     assert "Available tools" not in str(result.error)
 
 
-@pytest.mark.parametrize("args", [[1, 2], "query=cats", None, 3])
+@pytest.mark.parametrize("args", [[1, 2], "query=cats", 3])
 def test_arguments_must_be_an_object(registry: ToolRegistry, args: Any) -> None:
     result = dispatch(registry, "echo", args)
     assert result.error_kind is ErrorKind.VALIDATION
     assert str(result.error).startswith("arguments for tool 'echo' must be a JSON object, got ")
+
+
+def test_null_arguments_mean_no_arguments(registry: ToolRegistry) -> None:
+    """Models send `"arguments": null` for argument-less calls; that is not an error."""
+    assert ToolCall("echo", None).args == {}
+    result = dispatch(registry, "echo", None)
+    assert result.error == "invalid arguments for tool 'echo':\n- missing required argument 'n'"
 
 
 def test_missing_required_argument(registry: ToolRegistry) -> None:
@@ -770,6 +799,24 @@ def test_to_jsonable_survives_cycles_and_depth() -> None:
     for _ in range(100_000):
         deep = [deep]
     json.dumps(to_jsonable(deep))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime.date(2024, 2, 29), "2024-02-29"),
+        (datetime.datetime(2024, 2, 29, 13, 5, tzinfo=datetime.UTC), "2024-02-29T13:05:00+00:00"),
+        (datetime.time(9, 30), "09:30:00"),
+        (PurePosixPath("relative/x"), "relative/x"),
+    ],
+)
+def test_to_jsonable_gives_dates_and_paths_as_text(value: Any, expected: str) -> None:
+    assert to_jsonable(value) == expected
+
+
+def test_to_jsonable_converts_dataclass_instances_not_classes() -> None:
+    assert to_jsonable([Point(1, 2)]) == [{"x": 1, "y": 2}]
+    assert to_jsonable(Point) == repr(Point)
 
 
 # -- properties ------------------------------------------------------------------

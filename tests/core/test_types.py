@@ -21,7 +21,9 @@ from looplet_core import (
 
 
 def test_pretty_success_line() -> None:
-    step = Step(3, 2, ToolCall("search", {"query": "cats"}), ToolResult(list(range(12)), duration_ms=182.4))
+    step = Step(
+        3, 2, ToolCall("search", {"query": "cats"}), ToolResult(list(range(12)), duration_ms=182.4)
+    )
     assert step.pretty() == "#3 ✓ search(query='cats') → 12 items [182ms]"
 
 
@@ -65,7 +67,9 @@ def test_pretty_escapes_a_hostile_tool_name() -> None:
 
 
 def test_pretty_for_a_text_reply_step_has_an_empty_tool_name() -> None:
-    step = Step(2, 2, ToolCall("", {}, text="hello"), ToolResult.failure(ErrorKind.PARSE, "no call"))
+    step = Step(
+        2, 2, ToolCall("", {}, text="hello"), ToolResult.failure(ErrorKind.PARSE, "no call")
+    )
     assert step.pretty() == "#2 ✗ () → ERROR: parse [0ms]"
 
 
@@ -85,7 +89,9 @@ def test_usage_adds_field_by_field() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -136,7 +142,9 @@ def test_step_round_trips_exactly_through_a_dict_and_json(step: Step) -> None:
     assert Step.from_dict(json.loads(json.dumps(step.to_dict()))) == step
 
 
-@given(st.lists(steps, max_size=3), st.sampled_from(list(StopReason)), st.lists(tool_calls, max_size=2))
+@given(
+    st.lists(steps, max_size=3), st.sampled_from(list(StopReason)), st.lists(tool_calls, max_size=2)
+)
 def test_run_result_round_trips(step_list, reason, calls) -> None:
     result = RunResult(
         stop_reason=reason,
@@ -145,6 +153,10 @@ def test_run_result_round_trips(step_list, reason, calls) -> None:
         turns=len(step_list),
         usage=Usage(1, 2),
         answer={"answer": "x"},
-        messages=(Message("system", "s"), Message("assistant", "", tuple(calls)), Message("tool", "r", (), "id1", "t")),
+        messages=(
+            Message("system", "s"),
+            Message("assistant", "", tuple(calls)),
+            Message("tool", "r", (), "id1", "t"),
+        ),
     )
     assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
