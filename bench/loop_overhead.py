@@ -21,9 +21,10 @@ import sys
 from pathlib import Path
 from time import perf_counter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool, tools_from
+from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool, tools_from  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
 REF_SIZES = (100, 1_000, 3_000)
@@ -70,28 +71,32 @@ def reference_us(python: str, steps: int) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1])["us_per_step"])
 
 
-def cold_import_ms(python: str, module: str) -> tuple[float, float]:
+def cold_import_ms(python: str, module: str, *flags: str) -> tuple[float, float]:
     """(median wall ms of `import module` in fresh processes minus an empty one,
     median of the module's own cumulative time from -X importtime).
 
-    Bytecode is compiled first, as pip does on install: an editable checkout
-    run with PYTHONDONTWRITEBYTECODE would otherwise time the compiler.
+    Run the caller's bytecode compilation first, as pip does on install: an
+    editable checkout run with PYTHONDONTWRITEBYTECODE would time the compiler.
     """
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     walls, empties, own = [], [], []
     for _ in range(IMPORT_SAMPLES):
-        empties.append(_wall_ms([python, "-c", "pass"]))
-        walls.append(_wall_ms([python, "-c", f"import {module}"]))
+        empties.append(_wall_ms([python, *flags, "-c", "pass"], env))
+        walls.append(_wall_ms([python, *flags, "-c", f"import {module}"], env))
         trace = subprocess.run(
-            [python, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True
+            [python, *flags, "-X", "importtime", "-c", f"import {module}"],
+            capture_output=True,
+            text=True,
+            env=env,
         ).stderr
         match = re.search(rf"\|\s*(\d+) \| {re.escape(module)}$", trace, re.MULTILINE)
         own.append(int(match.group(1)) / 1000 if match else float("nan"))
     return statistics.median(walls) - statistics.median(empties), statistics.median(own)
 
 
-def _wall_ms(argv: list[str]) -> float:
+def _wall_ms(argv: list[str], env: dict[str, str]) -> float:
     started = perf_counter()
-    subprocess.run(argv, check=True, capture_output=True)
+    subprocess.run(argv, check=True, capture_output=True, env=env)
     return (perf_counter() - started) * 1000
 
 
@@ -121,9 +126,11 @@ def main() -> int:
     else:
         print("\n(set LOOPLET_REF_PYTHON to a python with looplet==0.4.1 for a side-by-side)")
 
-    compileall.compile_dir(Path(__file__).resolve().parent.parent / "looplet_core", quiet=1)
-    wall, own = cold_import_ms(sys.executable, "looplet_core")
-    print(f"\ncold import of looplet_core, median of {IMPORT_SAMPLES} fresh processes:")
+    compileall.compile_dir(ROOT / "looplet_core", quiet=1)
+    # -S: no site-packages, so nothing (an editable-install finder, say) has
+    # already imported re/enum/json for us. looplet_core needs only the stdlib.
+    wall, own = cold_import_ms(sys.executable, "looplet_core", "-S")
+    print(f"\ncold import of looplet_core (python -S), median of {IMPORT_SAMPLES} fresh processes:")
     print(f"  wall minus empty interpreter: {wall:.1f} ms; -X importtime cumulative: {own:.1f} ms")
     print(f"  (budget {IMPORT_BUDGET_MS} ms)")
     if ref_python:

@@ -345,3 +345,22 @@ def test_model_text_and_reasoning_attach_to_each_call() -> None:
     steps, _ = run(script)
     assert (steps[0].tool_call.text, steps[0].tool_call.reasoning) == ("adding", "because")
     assert steps[1].tool_call.id == "given-id"
+
+
+def test_the_backend_gets_the_runs_own_message_list_every_turn() -> None:
+    """Per-step cost must not grow with history: no copy or re-render per turn."""
+    lists = []
+
+    def look(prompt):
+        lists.append((prompt.messages, len(prompt.messages)))
+        return ToolCall("add", {"a": 1, "b": 1})
+
+    state = LoopState("t")
+    drive(composable_loop(ScriptedBackend([look] * 4), [add], "t", state=state, max_steps=4))
+    assert all(messages is state.messages for messages, _ in lists)
+    assert [size for _, size in lists] == [2, 4, 6, 8], "two messages appended per one-call turn"
+
+
+def test_negative_max_steps_is_rejected() -> None:
+    with pytest.raises(ValueError, match="max_steps must be 0 or more"):
+        LoopConfig(max_steps=-1)
