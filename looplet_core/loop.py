@@ -279,6 +279,8 @@ class _Run:
                 "expected an LLMResponse"
             )
         latency_ms = response.latency_ms or (perf_counter() - started) * 1000
+        if state.cancelled:  # the caller gave up while the model was answering
+            return _Ending(StopReason.CANCELLED, "cancelled during the model call")
         if self.hooks.has("on_llm_response"):
             self.hooks.observe("on_llm_response", state, prompt, response)
         state.usage += response.usage

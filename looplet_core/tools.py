@@ -283,6 +283,9 @@ class ToolRegistry:
             return _failure(ErrorKind.UNKNOWN_TOOL, message, started)
         chosen, check_args = entry
         args = call.args
+        if isinstance(args, str):  # a backend's way of passing on arguments that were not JSON
+            message = _unparsed_arguments_message(chosen.name, args)
+            return _failure(ErrorKind.PARSE, message, started)
         if not isinstance(args, dict):
             got = json_type_name(args)
             message = f"arguments for tool {chosen.name!r} must be a JSON object, got {got}"
@@ -335,6 +338,21 @@ def _call_with_timeout(chosen: Tool, args: dict[str, Any]) -> Any:
     if succeeded:
         return value
     raise value
+
+
+def _unparsed_arguments_message(name: str, raw: str) -> str:
+    import json
+
+    try:
+        json.loads(raw)
+        problem = "they are not a JSON object"
+    except ValueError as exc:
+        problem = str(exc)
+    preview = raw if len(raw) <= 200 else raw[:199] + "…"
+    return (
+        f"the arguments for tool {name!r} are not valid JSON ({problem}): {preview!r}. "
+        "Send the arguments as one JSON object."
+    )
 
 
 def _failure(kind: ErrorKind, message: str, started: float) -> ToolResult:

@@ -66,7 +66,13 @@ class ErrorKind(StrEnum):
 
 
 class Usage(Record):
-    """Token counts of one model call, or a sum of them."""
+    """Token counts of one model call, or a sum of them.
+
+    The four counts are disjoint: `input_tokens` excludes tokens read from or
+    written to the provider's prompt cache, so the whole prompt is
+    `input_tokens + cache_read_tokens + cache_write_tokens` (Anthropic reports
+    it this way; the OpenAI backend subtracts cached tokens to match).
+    """
 
     __slots__ = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
     input_tokens: int
@@ -119,7 +125,10 @@ class ToolCall(Record):
 
     `id` pairs the call with its result in the conversation; the loop assigns one
     when the backend did not.  `args=None` (what models send for a call without
-    arguments) means no arguments.  `text` and `reasoning` carry what the model said
+    arguments) means no arguments.  When a model's arguments were not valid
+    JSON, backends pass the raw text as `args` (a str): dispatch then answers
+    with a `parse` error the model can correct, and the conversation keeps
+    exactly what the model wrote.  `text` and `reasoning` carry what the model said
     alongside the call, so a debugger can show *why* it chose it.
     """
 

@@ -452,7 +452,7 @@ def test_long_tool_lists_are_not_spelled_out() -> None:
     assert "Available tools" not in str(result.error)
 
 
-@pytest.mark.parametrize("args", [[1, 2], "query=cats", 3])
+@pytest.mark.parametrize("args", [[1, 2], 3, 2.5, True])
 def test_arguments_must_be_an_object(registry: ToolRegistry, args: Any) -> None:
     result = dispatch(registry, "echo", args)
     assert result.error_kind is ErrorKind.VALIDATION
@@ -846,3 +846,16 @@ def test_dispatch_never_raises(name: str, args: Any) -> None:
     json.dumps(result.data)
     if not result.ok:
         assert result.error_kind is not None and result.error
+
+
+def test_arguments_that_were_not_json_are_a_parse_error_naming_the_problem(
+    registry: ToolRegistry,
+) -> None:
+    """Backends pass a model's malformed argument text on as a str."""
+    result = dispatch(registry, "echo", '{"n": 1,')
+    assert result.error_kind is ErrorKind.PARSE
+    assert result.error.startswith("the arguments for tool 'echo' are not valid JSON (Expecting")
+    assert result.error.endswith("'{\"n\": 1,'. Send the arguments as one JSON object.")
+    assert dispatch(registry, "echo", "[1]").error.startswith(
+        "the arguments for tool 'echo' are not valid JSON (they are not a JSON object)"
+    )
