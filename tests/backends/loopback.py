@@ -39,7 +39,7 @@ class Recorded:
 
 
 class LoopbackServer:
-    """`with LoopbackServer() as server:` gives `server.url`, `server.reply(...)`, `server.requests`."""
+    """`with LoopbackServer() as server:` gives `.url`, `.reply(path, ...)` and `.requests`."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
