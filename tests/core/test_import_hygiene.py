@@ -19,6 +19,9 @@ CORE_MODULES = (
     "looplet_core.backends",
     "looplet_core.cli",
     "looplet_core.examples.demo",
+    "looplet_core.backends.anthropic",
+    "looplet_core.backends.openai",
+    "looplet_core.examples.hello",
 )
 
 
