@@ -12,7 +12,13 @@ for step in composable_loop(llm, [add], "What is 2 + 3?"):
     print(step.pretty())
 """
 
-from looplet_core.backends import ScriptedBackend, ScriptExhaustedError
+from looplet_core.backends import (
+    LLMCallError,
+    Price,
+    RetryPolicy,
+    ScriptedBackend,
+    ScriptExhaustedError,
+)
 from looplet_core.hooks import Allow, Block, Deny, Inject, Replace, Rewrite, Stop
 from looplet_core.loop import LoopConfig, LoopState, Prompt, composable_loop
 from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
@@ -34,28 +40,38 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """`LLMBackend` lives in `protocols`, which imports `typing`; load it only on use."""
+    """Names whose modules cost import time load on first use: `LLMBackend` (from
+    `protocols`, which imports `typing`) and the provider backends."""
     if name == "LLMBackend":
         from looplet_core.protocols import LLMBackend
 
         return LLMBackend
+    if name in ("OpenAIBackend", "AnthropicBackend"):
+        from looplet_core import backends
+
+        return getattr(backends, name)
     raise AttributeError(f"module 'looplet_core' has no attribute {name!r}")
 
 
 __all__ = [
     "Allow",
+    "AnthropicBackend",
     "Block",
     "Deny",
     "ErrorKind",
     "HookTrace",
     "Inject",
     "LLMBackend",
+    "LLMCallError",
     "LLMResponse",
     "LoopConfig",
     "LoopState",
     "Message",
+    "OpenAIBackend",
+    "Price",
     "Prompt",
     "Replace",
+    "RetryPolicy",
     "Rewrite",
     "RunResult",
     "ScriptExhaustedError",

@@ -354,9 +354,9 @@ class _Run:
 
     def dispatch(self, reply: _TurnContext, proposed: ToolCall) -> tuple[Step, _Ending | None]:
         hooks, state = self.hooks, self.state
-        call, verdict = (
-            hooks.pre_dispatch(state, proposed) if hooks.has("pre_dispatch") else (proposed, None)
-        )
+        # Arguments that were not JSON cannot be judged; dispatch answers them with a parse error.
+        judged = hooks.has("pre_dispatch") and not isinstance(proposed.args, str)
+        call, verdict = hooks.pre_dispatch(state, proposed) if judged else (proposed, None)
         if verdict is None:
             result = self.registry.dispatch(call)
         elif isinstance(verdict, Deny):
@@ -377,7 +377,7 @@ class _Run:
         content = result.content_for_model()
         if call.args != proposed.args:
             content = f"(The arguments were changed before running to {call.args!r}.)\n{content}"
-        state.append(Message("tool", content, tool_call_id=call.id, name=call.name))
+        state.append(Message("tool", content, (), call.id, call.name, not result.ok))
         step = self.record(reply, call, result)
         if ending is None and hooks.has("should_stop"):
             stop = hooks.should_stop(state, step)
@@ -406,11 +406,9 @@ class _Run:
 
     def answer_unrun(self, calls: Sequence[ToolCall], ending: _Ending) -> None:
         """Give calls that will never run a result, so the conversation stays valid to resume."""
-        result = _skipped_result(ending)
+        content = _skipped_result(ending).content_for_model()
         for call in calls:
-            self.state.append(
-                Message("tool", result.content_for_model(), tool_call_id=call.id, name=call.name)
-            )
+            self.state.append(Message("tool", content, (), call.id, call.name, True))
 
     def finish(self, ending: _Ending, started: float) -> RunResult:
         state = self.state

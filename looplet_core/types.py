@@ -166,7 +166,7 @@ class ToolCall(Record):
     def from_dict(cls, data: Mapping[str, Any]) -> ToolCall:
         return cls(
             name=data["name"],
-            args=dict(data.get("args") or {}),
+            args=_args_from(data.get("args")),
             id=data.get("id", ""),
             text=data.get("text", ""),
             reasoning=data.get("reasoning", ""),
@@ -280,15 +280,18 @@ class Message(Record):
     """One conversation entry, in the shape both OpenAI and Anthropic accept.
 
     An assistant message may carry `tool_calls`; a `tool` message answers one of
-    them through `tool_call_id`.  Backends translate these to their wire format.
+    them through `tool_call_id`, and says with `is_error` whether the call failed
+    (Anthropic's tool_result blocks carry that flag).  Backends translate these
+    to their wire format.
     """
 
-    __slots__ = ("role", "content", "tool_calls", "tool_call_id", "name")
+    __slots__ = ("role", "content", "tool_calls", "tool_call_id", "name", "is_error")
     role: str
     content: str
     tool_calls: tuple[ToolCall, ...]
     tool_call_id: str | None
     name: str | None
+    is_error: bool
 
     def __init__(
         self,
@@ -297,12 +300,14 @@ class Message(Record):
         tool_calls: tuple[ToolCall, ...] = (),
         tool_call_id: str | None = None,
         name: str | None = None,
+        is_error: bool = False,
     ) -> None:
         set_field(self, "role", role)
         set_field(self, "content", content)
         set_field(self, "tool_calls", tool_calls)
         set_field(self, "tool_call_id", tool_call_id)
         set_field(self, "name", name)
+        set_field(self, "is_error", is_error)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -312,6 +317,8 @@ class Message(Record):
             data["tool_call_id"] = self.tool_call_id
         if self.name is not None:
             data["name"] = self.name
+        if self.is_error:
+            data["is_error"] = True
         return data
 
     @classmethod
@@ -322,6 +329,7 @@ class Message(Record):
             tool_calls=tuple(ToolCall.from_dict(c) for c in data.get("tool_calls", ())),
             tool_call_id=data.get("tool_call_id"),
             name=data.get("name"),
+            is_error=bool(data.get("is_error", False)),
         )
 
 
@@ -559,6 +567,13 @@ _ARGS_WIDTH = 60
 _RESULT_WIDTH = 40
 
 
+def _args_from(value: Any) -> dict[str, Any] | str:
+    """Arguments as stored: a JSON object, or the raw text of arguments that were not JSON."""
+    if isinstance(value, str):
+        return value
+    return dict(value or {})
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -568,7 +583,9 @@ def _printable(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _preview_args(args: Mapping[str, Any]) -> str:
+def _preview_args(args: Mapping[str, Any] | str) -> str:
+    if isinstance(args, str):  # arguments the model sent that were not JSON
+        return _clip(f"<not JSON: {args!r}>", _ARGS_WIDTH)
     parts = ", ".join(
         f"{_printable(str(key))}={_clip(repr(value), _ARG_WIDTH)}" for key, value in args.items()
     )

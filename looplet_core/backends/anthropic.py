@@ -9,7 +9,7 @@ follows these rules:
 - System messages go to the separate top-level `system` field, joined by a
   blank line in order; the API has no system role inside `messages`.
 - A tool message becomes a `tool_result` block in a user turn, with
-  `is_error: true` when its content is an error (`ERROR (kind): ...`).
+  `is_error: true` when the message says the call failed.
 - Consecutive messages of the same wire role merge into one turn, as the API
   requires alternation.  So the results of one turn's calls, and any user
   text that follows them, become ONE user turn, with every `tool_result`
@@ -54,10 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AnthropicBackend", "to_anthropic_messages"]
 
-_ERROR_PREFIX = "ERROR ("
-"""How `ToolResult.content_for_model` starts a failed call's result."""
-_REWRITE_NOTE = "(The arguments were changed before running to "
-"""The one-line note the loop puts ahead of a result whose arguments a hook rewrote."""
 _SYSTEM_ROLES = ("system", "developer")
 """`developer` is OpenAI's newer name for the system role, seen in imported conversations."""
 
@@ -217,15 +213,9 @@ def _tool_result(message: Message) -> dict[str, Any]:
     content = message.content
     if content:  # an empty result goes without content rather than as empty text
         block["content"] = content
-    if _is_error(content):
+    if message.is_error:
         block["is_error"] = True
     return block
-
-
-def _is_error(content: str) -> bool:
-    if content.startswith(_REWRITE_NOTE):
-        content = content.partition("\n")[2]
-    return content.startswith(_ERROR_PREFIX)
 
 
 def _finished(turn: dict[str, Any]) -> dict[str, Any]:

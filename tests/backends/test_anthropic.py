@@ -457,8 +457,9 @@ def test_tool_results_and_following_user_text_merge_into_one_user_turn() -> None
         Message("system", "Use tools."),
         Message("user", "task"),
         Message("assistant", "", (ToolCall("a", '{"x": ', "c1"), ToolCall("b", {"x": 2}, "c2"))),
-        Message("tool", "ERROR (parse): not JSON", tool_call_id="c1", name="a"),
-        Message("tool", rewritten, tool_call_id="c2", name="b"),
+        Message("tool", "ERROR (parse): not JSON", tool_call_id="c1", name="a", is_error=True),
+        Message("tool", rewritten, tool_call_id="c2", name="b", is_error=True),
+        Message("tool", "ERROR (looks like one, but the call succeeded)", (), "c3", "b"),
         Message("user", "injected"),
         Message("user", "and more"),
     ]
@@ -489,6 +490,11 @@ def test_tool_results_and_following_user_text_merge_into_one_user_turn() -> None
                     "tool_use_id": "c2",
                     "content": rewritten,
                     "is_error": True,
+                },
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "c3",
+                    "content": "ERROR (looks like one, but the call succeeded)",
                 },
                 {"type": "text", "text": "injected"},
                 {"type": "text", "text": "and more"},

@@ -50,3 +50,20 @@ they cost more than the whole import-time budget."""
 def test_tools_load_heavy_stdlib_modules_only_when_used() -> None:
     """Schema derivation, did-you-mean hints and timeouts load their modules on first use."""
     assert sorted(loaded_after_import("looplet_core.tools") & set(DEFERRED)) == []
+
+
+def test_provider_backends_are_exported_lazily() -> None:
+    code = (
+        "import sys, looplet_core; before = 'looplet_core.backends.openai' in sys.modules; "
+        "from looplet_core import OpenAIBackend, AnthropicBackend; "
+        "print(before, OpenAIBackend.__module__, AnthropicBackend.__module__, "
+        "'openai' in sys.modules, 'anthropic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "False",
+        "looplet_core.backends.openai",
+        "looplet_core.backends.anthropic",
+        "False",
+        "False",
+    ]

@@ -112,3 +112,45 @@ def test_malformed_text_calls_from_a_text_only_model() -> None:
         None,
     ]
     assert result.stop_reason is StopReason.DONE
+
+
+def test_arguments_that_were_not_json_skip_pre_dispatch_and_round_trip() -> None:
+    """Backends pass malformed argument text on as a str; nothing may choke on it."""
+    judged, observed = [], []
+
+    class Guard:
+        def pre_dispatch(self, state, call):
+            judged.append(call.args.get("text"))  # would raise on a str
+
+        def post_dispatch(self, state, call, result):
+            observed.append(result.error_kind)
+
+    steps, result = drive(
+        composable_loop(
+            ScriptedBackend([ToolCall("echo", '{"text": "hi'), ToolCall("done", {"answer": ""})]),
+            [echo],
+            "t",
+            hooks=[Guard()],
+        )
+    )
+    assert judged == [None], "only the done call, whose arguments are JSON, was judged"
+    assert observed == [ErrorKind.PARSE, None]
+    assert steps[0].pretty() == '#1 ✗ echo(<not JSON: \'{"text": "hi\'>) → ERROR: parse [0ms]'
+    assert Step.from_dict(json.loads(json.dumps(steps[0].to_dict()))) == steps[0]
+    assert result.messages[2].tool_calls[0].args == '{"text": "hi', "kept as the model wrote it"
+
+
+def test_tool_messages_say_whether_the_call_failed() -> None:
+    _, result = run(
+        [
+            [ToolCall("echo", {"text": "ok"}), ToolCall("echo", {"text": 1})],
+            [ToolCall("done", {"answer": ""}), ToolCall("echo", {"text": "late"})],
+        ]
+    )
+    flags = [(m.content[:18], m.is_error) for m in result.messages if m.role == "tool"]
+    assert flags == [
+        ("ok", False),
+        ("ERROR (validation)", True),
+        ('{"answer": ""}', False),
+        ("ERROR (skipped): n", True),
+    ]
