@@ -84,8 +84,6 @@ class AnthropicBackend(ProviderBackend):
         timeout: float = 60.0,
         **params: Any,
     ) -> None:
-        if "stream" in params:
-            raise ValueError("AnthropicBackend does not stream; remove the stream parameter")
         if client is None:
             anthropic = import_sdk("anthropic", "anthropic")
             client = anthropic.Anthropic(

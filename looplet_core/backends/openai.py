@@ -88,8 +88,6 @@ class OpenAIBackend(ProviderBackend):
         timeout: float = 60.0,
         **params: Any,
     ) -> None:
-        if params.get("stream"):
-            raise ValueError("OpenAIBackend does not stream: leave out stream=True")
         if client is None:
             client = _build_client(base_url, api_key, timeout)
         self.client = client

@@ -53,6 +53,8 @@ class ProviderBackend:
         retry: RetryPolicy | None,
         params: Mapping[str, Any],
     ) -> None:
+        if params.get("stream"):
+            raise ValueError(f"{type(self).__name__} does not stream: leave out stream=True")
         self.model = model
         self.endpoint = endpoint
         """The base URL requests go to, named in every error message."""

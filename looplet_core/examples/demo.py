@@ -10,7 +10,6 @@ and a destructive `delete_file` that a debugger would want to approve.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from looplet_core import (
     tool,
     tools_from,
 )
+from looplet_core.examples.console import print_run
 
 TASK = (
     "Tidy the workspace: move documents (.txt, .md) into docs/, images into images/, "
@@ -198,19 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="looplet-demo-") as scratch:
         agent = build_demo(args.workspace or Path(scratch))
         print(f"task: {agent.task}\nworkspace: {agent.workspace}\n")
-        run = composable_loop(agent.llm, agent.tools, agent.task, config=agent.config)
-        while True:
-            try:
-                print(next(run).pretty())
-            except StopIteration as stop:
-                result = stop.value
-                break
-        print(f"\nstopped: {result.stop_reason} ({result.reason}) after {len(result.steps)} steps")
-        print(f"tokens: {result.usage.input_tokens} in, {result.usage.output_tokens} out")
-        if result.error:
-            print(f"error: {result.error}", file=sys.stderr)
-            return 1
-    return 0
+        return print_run(composable_loop(agent.llm, agent.tools, agent.task, config=agent.config))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from looplet_core import (
     LLMResponse,
     LoopConfig,
-    RunResult,
     ScriptedBackend,
     ToolCall,
     Usage,
@@ -26,6 +25,7 @@ from looplet_core import (
     tool,
     tools_from,
 )
+from looplet_core.examples.console import print_run
 
 TASK = "What is 17 + 25, and how many words are in 'the quick brown fox'?"
 ENV_HELP = (
@@ -115,31 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = composable_loop(
         llm, tools_from([add, word_count]), TASK, config=LoopConfig(args.max_steps)
     )
-    while True:
-        try:
-            print(next(run).pretty(), flush=True)
-        except StopIteration as stop:
-            result: RunResult = stop.value
-            break
-    return report(result)
-
-
-def report(result: RunResult) -> int:
-    print(f"\nstopped: {result.stop_reason} ({result.reason})")
-    answer = result.answer
-    if isinstance(answer, dict) and set(answer) == {"answer"}:
-        answer = answer["answer"]
-    if answer is not None:
-        print(f"answer: {answer}")
-    usage = result.usage
-    cached = f", {usage.cache_read_tokens} cached" if usage.cache_read_tokens else ""
-    print(f"tokens: {usage.input_tokens} in{cached}, {usage.output_tokens} out")
-    if result.cost is not None:
-        print(f"cost: ${result.cost:.6f}")
-    if result.error:
-        print(f"error: {result.error}", file=sys.stderr)
-        return 1
-    return 0
+    return print_run(run)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def test_scripted_run_prints_each_step_and_the_answer() -> None:
     assert step_lines(out.stdout) == STEP_LINES
     lines = out.stdout.splitlines()
     assert "model: a scripted model (no network)" in lines
-    assert "stopped: done (done was called)" in lines
+    assert "stopped: done (done was called) after 3 steps" in lines
     assert ANSWER in lines
     assert "tokens: 712 in, 83 out" in lines
     assert not any(line.startswith("cost:") for line in lines)  # no price is known
