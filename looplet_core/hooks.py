@@ -119,6 +119,7 @@ PHASES = (
     "post_dispatch",
     "check_done",
     "should_stop",
+    "on_step",
     "on_loop_end",
 )
 

@@ -5,7 +5,8 @@ One turn is one model call; one Step is one tool call.  Per turn:
     prompt → hooks.pre_prompt → llm.generate → hooks.on_llm_response
     for each proposed call:
         hooks.pre_dispatch → registry.dispatch → hooks.post_dispatch
-        → hooks.check_done (terminal tools) → hooks.should_stop → yield Step
+        → hooks.check_done (terminal tools) → hooks.should_stop
+        → hooks.on_step → yield Step
 
 Hooks that judge a step run *before* it is yielded, so the Step a consumer
 receives already carries its complete hook trace and never changes afterwards.
@@ -251,7 +252,7 @@ class _Run:
                 return reply
             calls = self.proposed_calls(reply)
             if isinstance(calls, str):
-                yield self.text_reply_step(reply, calls)
+                yield self.emit(self.text_reply_step(reply, calls))
                 continue
             ending = yield from self.run_calls(reply, calls)
             for text in reply.injected:
@@ -342,13 +343,13 @@ class _Run:
                 self.answer_unrun(calls[index:], ending)
                 return ending
             step, ending = self.dispatch(reply, proposed)
-            yield step
+            yield self.emit(step)
             if ending is not None:
                 unrun = calls[index + 1 :]
                 self.answer_unrun(unrun, ending)
                 if ending.reason is StopReason.DONE:  # recorded as skipped steps, per the contract
                     for skipped in unrun:
-                        yield self.record(reply, skipped, _skipped_result(ending))
+                        yield self.emit(self.record(reply, skipped, _skipped_result(ending)))
                 return ending
         return None
 
@@ -402,6 +403,17 @@ class _Run:
         )
         state.steps.append(step)
         state.last_step = step
+        return step
+
+    def emit(self, step: Step) -> Step:
+        """Show recorders the finished Step before the consumer gets it.
+
+        A recorder that writes here has the step on disk before anyone could
+        report it.  These calls happen between steps, so their trace entries
+        land on the next Step (or the RunResult), like every between-steps call.
+        """
+        if self.hooks.has("on_step"):
+            self.hooks.observe("on_step", self.state, step)
         return step
 
     def answer_unrun(self, calls: Sequence[ToolCall], ending: _Ending) -> None:

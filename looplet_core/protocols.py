@@ -23,6 +23,7 @@ __all__ = [
     "LLMBackend",
     "OnLLMResponse",
     "OnLoopEnd",
+    "OnStep",
     "PostDispatch",
     "PreDispatch",
     "PreLoop",
@@ -73,6 +74,10 @@ class CheckDone(Protocol):
 
 class ShouldStop(Protocol):
     def should_stop(self, state: LoopState, step: Step) -> bool | str | Stop | None: ...
+
+
+class OnStep(Protocol):
+    def on_step(self, state: LoopState, step: Step) -> None: ...
 
 
 class OnLoopEnd(Protocol):

@@ -95,6 +95,7 @@ def test_hook_trace_records_every_call_including_silent_ones() -> None:
         post_dispatch=None,
         check_done=None,
         should_stop=None,
+        on_step=None,
         on_loop_end=None,
     )
     steps, result = run([ToolCall("echo", {"text": "a"}), DONE], [hook])
@@ -107,13 +108,14 @@ def test_hook_trace_records_every_call_including_silent_ones() -> None:
         ("should_stop", None),
     ]
     assert [e.phase for e in steps[1].hook_trace] == [
+        "on_step",
         "pre_prompt",
         "on_llm_response",
         "pre_dispatch",
         "post_dispatch",
         "check_done",
     ]
-    assert [e.phase for e in result.hook_trace] == ["on_loop_end"]
+    assert [e.phase for e in result.hook_trace] == ["on_step", "on_loop_end"]
     every = [e for s in steps for e in s.hook_trace] + list(result.hook_trace)
     assert len(every) == len(log), "one trace entry per hook call"
     assert all(e.hook == "watch" and isinstance(e.micros, int) and e.micros >= 0 for e in every)
@@ -364,3 +366,40 @@ def test_on_loop_end_runs_once_with_the_final_result() -> None:
     hook = Named("end", [], on_loop_end=lambda state, result: ends.append(result.stop_reason))
     run([DONE], [hook])
     assert ends == [StopReason.DONE]
+
+
+def test_on_step_sees_each_finished_step_before_the_consumer_does() -> None:
+    events: list = []
+
+    class Recorder:
+        def on_step(self, state, step):
+            events.append(("recorded", step.number, step))
+
+    gen = composable_loop(
+        ScriptedBackend([[ToolCall("echo", {"text": "a"}), DONE, ToolCall("echo", {"text": "b"})]]),
+        [echo],
+        "task",
+        hooks=[Recorder()],
+    )
+    for step in gen:
+        events.append(("consumed", step.number, step))
+    assert [(kind, number) for kind, number, _ in events] == [
+        ("recorded", 1),
+        ("consumed", 1),
+        ("recorded", 2),
+        ("consumed", 2),
+        ("recorded", 3),
+        ("consumed", 3),
+    ]
+    assert all(events[i][2] is events[i + 1][2] for i in range(0, 6, 2)), "the same final Step"
+
+
+def test_on_step_trace_entries_land_on_the_next_step_and_the_result() -> None:
+    class Recorder:
+        def on_step(self, state, step):
+            return None
+
+    steps, result = run([ToolCall("echo", {"text": "a"}), DONE], [Recorder()])
+    assert [(e.hook, e.phase) for e in steps[0].hook_trace] == []
+    assert [(e.hook, e.phase) for e in steps[1].hook_trace] == [("Recorder", "on_step")]
+    assert [(e.hook, e.phase) for e in result.hook_trace] == [("Recorder", "on_step")]
