@@ -41,7 +41,8 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> object:
     """Names whose modules cost import time load on first use: `LLMBackend` (from
-    `protocols`, which imports `typing`) and the provider backends."""
+    `protocols`, which imports `typing`), the provider backends and the
+    provenance trace (`ProvenanceSink`, `open_trace`, `Trace`, `TraceError`)."""
     if name == "LLMBackend":
         from looplet_core.protocols import LLMBackend
 
@@ -50,6 +51,10 @@ def __getattr__(name: str) -> object:
         from looplet_core import backends
 
         return getattr(backends, name)
+    if name in ("ProvenanceSink", "Trace", "TraceError", "open_trace"):
+        from looplet_core import provenance
+
+        return getattr(provenance, name)
     raise AttributeError(f"module 'looplet_core' has no attribute {name!r}")
 
 
@@ -70,6 +75,7 @@ __all__ = [
     "OpenAIBackend",
     "Price",
     "Prompt",
+    "ProvenanceSink",
     "Replace",
     "RetryPolicy",
     "Rewrite",
@@ -84,8 +90,11 @@ __all__ = [
     "ToolCallParseError",
     "ToolRegistry",
     "ToolResult",
+    "Trace",
+    "TraceError",
     "Usage",
     "composable_loop",
+    "open_trace",
     "parse_tool_calls",
     "tool",
     "tools_from",

@@ -22,6 +22,11 @@ CORE_MODULES = (
     "looplet_core.backends.anthropic",
     "looplet_core.backends.openai",
     "looplet_core.examples.hello",
+    "looplet_core.provenance",
+    "looplet_core.provenance.sink",
+    "looplet_core.provenance.reader",
+    "looplet_core.provenance.redact",
+    "looplet_core.provenance._format",
 )
 
 

@@ -1,0 +1,461 @@
+"""`ProvenanceSink`: a hook that records a run into a trace directory as it goes.
+
+    for step in composable_loop(llm, tools, task, hooks=[ProvenanceSink("runs/today")]):
+        ...
+
+Every record is on disk (written and flushed to the kernel) before the loop
+moves on, so a process killed at any instant leaves a trace that opens with
+every completed step.  The layout is documented in docs/trace-format.md.
+
+Per-step cost is kept flat: one `to_dict()`, one compact JSON encoding, one
+`write()` each to events.jsonl and index.jsonl.  Records are only walked string
+by string when their JSON text shows a possible secret or an over-long string
+(see `redact.py`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from _thread import allocate_lock
+
+from looplet_core.provenance import _format as fmt
+from looplet_core.provenance.redact import Cleaner
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Any
+
+    from looplet_core.loop import LoopState, Prompt
+    from looplet_core.types import LLMResponse, Message, RunResult, Step
+
+__all__ = ["ProvenanceSink", "default_run_dir", "write_atomic"]
+
+
+def default_run_dir() -> str:
+    """`./.looplet/runs/<UTC YYYYmmdd-HHMMSS>-<6 hex>`, as an absolute path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    return os.path.abspath(os.path.join(".looplet", "runs", f"{stamp}-{os.urandom(3).hex()}"))
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write a whole file so a reader sees the old version or the new, never a part.
+
+    A temp file in the same directory is written, fsynced and renamed over
+    `path`; the directory is then fsynced so the rename itself survives a crash.
+    """
+    folder = os.path.dirname(path) or "."
+    temp = os.path.join(
+        folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(3).hex()}.tmp"
+    )
+    try:
+        with open(temp, "xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some platforms
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_all(file: Any, data: bytes) -> None:
+    """One write() per record; loop only if the OS took part of it."""
+    written = file.write(data)
+    if written != len(data):
+        view = memoryview(data)
+        while written < len(data):
+            written += file.write(view[written:])
+
+
+def _iso_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class _Chain:
+    """What the sink remembers of the last list it stored, to store the next as a delta.
+
+    A list is stored as "the previous list plus these items" when it still
+    starts with what was stored (checked at its first, middle and last stored
+    positions: by identity for loop messages, by equality for wire data), and
+    in full otherwise.  `epoch` is the byte offset of the record holding the
+    last full list.
+    """
+
+    __slots__ = ("epoch", "first", "last", "middle", "n")
+
+    def __init__(self) -> None:
+        self.epoch: int | None = None
+        self.n = 0
+        self.first: Any = None
+        self.middle: Any = None
+        self.last: Any = None
+
+    def extends(self, items: Sequence[Any], by_identity: bool) -> bool:
+        n = self.n
+        if self.epoch is None or len(items) < n:
+            return False
+        if n == 0:
+            return True
+        if by_identity:
+            return (
+                items[0] is self.first
+                and items[n // 2] is self.middle
+                and items[n - 1] is self.last
+            )
+        return items[0] == self.first and items[n // 2] == self.middle and items[n - 1] == self.last
+
+    def remember(self, items: Sequence[Any], epoch: int | None) -> None:
+        if epoch is not None:
+            self.epoch = epoch
+        n = self.n = len(items)
+        if n:
+            self.first, self.middle, self.last = items[0], items[n // 2], items[n - 1]
+        else:
+            self.first = self.middle = self.last = None
+
+
+class ProvenanceSink:
+    """Records a run: header, every model call, step and human decision, and the end.
+
+    `dir` defaults to `./.looplet/runs/<UTC timestamp>-<6 hex>/`; a directory
+    that already holds a trace is refused.  `redact` is True (common API-key
+    shapes become `[REDACTED]`), False, or a callable str -> str used instead.
+    Strings longer than `max_string` characters are cut after redaction.
+    `llm` and `settings` are optional extras for the header (hooks cannot see
+    the backend or the loop's settings): the model name is taken from
+    `llm.model` when it has one, and from the first response otherwise.
+
+    One sink records one run at a time.  With the default directory a second
+    run gets a new directory; with an explicit one it is refused.
+    """
+
+    def __init__(
+        self,
+        dir: str | os.PathLike[str] | None = None,
+        *,
+        redact: bool | Callable[[str], str] = True,
+        max_string: int = 200_000,
+        llm: Any = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._cleaner = Cleaner(redact, max_string)
+        self._redact_mode = "default" if redact is True else "off" if redact is False else "custom"
+        self._given_dir = None if dir is None else os.path.abspath(os.fspath(dir))
+        self.dir = self._given_dir or default_run_dir()
+        """Where the trace is (or will be) written."""
+        self._llm = llm
+        self._settings = dict(settings or {})
+        self._lock = allocate_lock()
+        self._events: Any = None
+        self._index: Any = None
+        self._used = False
+        self._start_run_state()
+
+    def _start_run_state(self) -> None:
+        self._seq = 0
+        self._offset = 0
+        """Bytes written to events.jsonl: the offset of the next record."""
+        self._calls = 0
+        self._steps = 0
+        self._humans = 0
+        self._call_offset: int | None = None
+        self._messages = _Chain()
+        self._history_version = 0
+        self._wire = _Chain()
+        self._wire_rest: dict[str, Any] = {}
+        """The epoch's raw request without its messages: what later deltas compare with."""
+        self._tools: Any = None
+        self._header: dict[str, Any] = {}
+
+    # -- hook phases ------------------------------------------------------------
+
+    def pre_loop(self, state: LoopState) -> None:
+        with self._lock:
+            self._close_files()
+            if self._used and self._given_dir is None:
+                self.dir = default_run_dir()
+            self._used = True
+            self._start_run_state()
+            os.makedirs(self.dir, exist_ok=True)
+            for name in (fmt.HEADER, fmt.EVENTS):
+                if os.path.exists(os.path.join(self.dir, name)):
+                    raise FileExistsError(
+                        f"{os.path.join(self.dir, name)} already exists: a ProvenanceSink writes "
+                        "one run per directory (give a new dir, or none for a fresh one)"
+                    )
+            self._header = self._make_header(state)
+            self._write_header()
+            self._events = open(os.path.join(self.dir, fmt.EVENTS), "ab", buffering=0)  # noqa: SIM115
+            self._index = open(os.path.join(self.dir, fmt.INDEX), "ab", buffering=0)  # noqa: SIM115
+
+    def on_llm_response(self, state: LoopState, prompt: Prompt, response: LLMResponse) -> None:
+        with self._lock:
+            if self._events is None:
+                return
+            offset = self._offset
+            first_call = self._calls == 0
+            if first_call:
+                self._header["tools"] = list(prompt.tools)
+                self._header["model"] = self._header.get("model") or response.model
+                self._tools = prompt.tools
+                self._write_header()
+            record: dict[str, Any] = {"kind": "call", "seq": self._next_seq(), "turn": prompt.turn}
+            snapshot = self._add_messages(record, state, prompt.messages, offset)
+            record["response"] = {
+                "text": response.text,
+                "tool_calls": [call.to_dict() for call in response.tool_calls],
+                "reasoning": response.reasoning,
+                "finish_reason": response.finish_reason,
+                "model": response.model,
+                "usage": response.usage.to_dict(),
+                "latency_ms": response.latency_ms,
+                "cost": response.cost,
+            }
+            if response.raw_request is not None:
+                self._add_raw_request(record, response.raw_request, snapshot, offset)
+            if response.raw_response is not None:
+                record["raw_response"] = response.raw_response
+            if not first_call and prompt.tools is not self._tools and prompt.tools != self._tools:
+                record["tools"] = list(prompt.tools)
+                self._tools = prompt.tools
+            self._append(record)
+            self._call_offset = offset
+            self._calls += 1
+
+    def on_step(self, state: LoopState, step: Step) -> None:
+        with self._lock:
+            if self._events is None:
+                return
+            offset = self._offset
+            data = step.to_dict()
+            record = {
+                "kind": "step",
+                "seq": self._next_seq(),
+                "call": self._call_offset,
+                "step": data,
+            }
+            line = fmt.encode(record)
+            if self._cleaner.needs_walk(line):
+                record = self._cleaner.walk(record)
+                data = record["step"]
+                line = fmt.encode(record)
+            encoded = fmt.to_bytes(line)
+            _write_all(self._events, encoded)
+            self._offset += len(encoded)
+            entry = fmt.index_line(data, offset, len(encoded), self._call_offset)
+            _write_all(self._index, fmt.to_bytes(fmt.encode(entry)))
+            self._steps += 1
+
+    def on_loop_end(self, state: LoopState, result: RunResult) -> None:
+        with self._lock:
+            if self._events is None:
+                return
+            try:
+                offset = self._offset
+                record: dict[str, Any] = {"kind": "end", "seq": self._next_seq()}
+                self._add_messages(record, state, result.messages, offset)
+                record.update(
+                    stop_reason=str(result.stop_reason),
+                    reason=result.reason,
+                    error=result.error,
+                    answer=result.answer,
+                    steps=len(result.steps),
+                    turns=result.turns,
+                    usage=result.usage.to_dict(),
+                    cost=result.cost,
+                    duration_ms=result.duration_ms,
+                    hook_trace=[entry.to_dict() for entry in result.hook_trace],
+                    time=time.time(),
+                )
+                self._append(record)
+                os.fsync(self._events.fileno())
+                os.fsync(self._index.fileno())
+                index_bytes = os.fstat(self._index.fileno()).st_size
+            finally:
+                self._close_files()
+            summary = {
+                "format": fmt.FORMAT,
+                "version": fmt.VERSION,
+                "stop_reason": record["stop_reason"],
+                "reason": result.reason,
+                "error": result.error,
+                "answer": result.answer,
+                "steps": self._steps,
+                "turns": result.turns,
+                "calls": self._calls,
+                "human_decisions": self._humans,
+                "usage": record["usage"],
+                "cost": result.cost,
+                "duration_ms": result.duration_ms,
+                "finished": _iso_now(),
+                "events_bytes": self._offset,
+                "index_bytes": index_bytes,
+            }
+            self._write_json_atomic(fmt.SUMMARY, summary)
+
+    # -- human decisions --------------------------------------------------------
+
+    def record_human(
+        self,
+        step_number: int,
+        action: str,
+        before: Any,
+        after: Any,
+        who: str = "user at keyboard",
+    ) -> None:
+        """Record a person's decision about a step (usually at a breakpoint, before it runs).
+
+        `action` is "approve" (`after` is None or the same arguments), "edit"
+        (`before` and `after` are the old and new arguments) or "reject"
+        (`before` the arguments, `after` the feedback the model is given).
+        Safe to call from another thread while the loop runs.
+        """
+        with self._lock:
+            if self._events is None:
+                raise RuntimeError(
+                    "record_human: no run is being recorded (call it between the run's "
+                    "pre_loop and on_loop_end)"
+                )
+            offset = self._offset
+            length = self._append(
+                {
+                    "kind": "human",
+                    "seq": self._next_seq(),
+                    "step": step_number,
+                    "action": action,
+                    "before": before,
+                    "after": after,
+                    "who": who,
+                    "time": time.time(),
+                }
+            )
+            entry = {"human": step_number, "off": offset, "len": length}
+            _write_all(self._index, fmt.to_bytes(fmt.encode(entry)))
+            self._humans += 1
+
+    def debug_state(self) -> dict[str, Any]:
+        return {
+            "dir": self.dir,
+            "recording": self._events is not None,
+            "calls": self._calls,
+            "steps": self._steps,
+            "events_bytes": self._offset,
+        }
+
+    # -- internals --------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _append(self, record: dict[str, Any]) -> int:
+        """Clean, encode and write one record to events.jsonl; return its length in bytes."""
+        line = fmt.encode(record)
+        if self._cleaner.needs_walk(line):
+            line = fmt.encode(self._cleaner.walk(record))
+        encoded = fmt.to_bytes(line)
+        _write_all(self._events, encoded)
+        self._offset += len(encoded)
+        return len(encoded)
+
+    def _add_messages(
+        self, record: dict[str, Any], state: LoopState, messages: Sequence[Message], offset: int
+    ) -> bool:
+        """Put the conversation in `record` as a delta, or in full after a rewrite; True if full."""
+        chain = self._messages
+        version = getattr(state, "history_version", 0)
+        snapshot = version != self._history_version or not chain.extends(messages, True)
+        start = 0 if snapshot else chain.n
+        record["epoch"] = offset if snapshot else chain.epoch
+        record["n"] = len(messages)
+        if snapshot:
+            record["snapshot"] = True
+        record["messages"] = [message.to_dict() for message in messages[start:]]
+        chain.remember(messages, offset if snapshot else None)
+        self._history_version = version
+        return snapshot
+
+    def _add_raw_request(
+        self, record: dict[str, Any], raw: Any, snapshot: bool, offset: int
+    ) -> None:
+        """The wire request, as a delta against the last full one when its messages only grew."""
+        chain = self._wire
+        wire = raw.get("messages") if isinstance(raw, dict) else None
+        if not isinstance(wire, list):
+            record["raw_request"] = raw
+            chain.epoch = None
+            return
+        if snapshot or not chain.extends(wire, False):
+            record["raw_request"] = raw
+            self._wire_rest = {key: value for key, value in raw.items() if key != "messages"}
+            chain.remember(wire, offset)
+            return
+        rest = self._wire_rest
+        same = [
+            key
+            for key, value in raw.items()
+            if key != "messages" and key in rest and (rest[key] is value or rest[key] == value)
+        ]
+        kept = set(same)
+        record["raw_request_delta"] = {
+            "epoch": chain.epoch,
+            "n": len(wire),
+            "messages": wire[chain.n :],
+            "same": same,
+            "set": {k: v for k, v in raw.items() if k != "messages" and k not in kept},
+        }
+        chain.remember(wire, None)
+
+    def _make_header(self, state: LoopState) -> dict[str, Any]:
+        settings: dict[str, Any] = {}
+        messages = state.messages
+        if messages and messages[0].role == "system":
+            settings["system_prompt"] = messages[0].content
+        settings["initial_messages"] = len(messages)
+        llm = self._llm
+        model = None
+        if llm is not None:
+            model = getattr(llm, "model", None)
+            settings["llm"] = type(llm).__name__
+            for name in ("endpoint", "params"):
+                value = getattr(llm, name, None)
+                if value is not None:
+                    settings[name] = value
+        settings.update(self._settings)
+        return {
+            "format": fmt.FORMAT,
+            "version": fmt.VERSION,
+            "created": _iso_now(),
+            "task": state.task,
+            "model": model if isinstance(model, str) else None,
+            "tools": None,
+            "settings": settings,
+            "recorder": {"redact": self._redact_mode, "max_string": self._cleaner.max_string},
+        }
+
+    def _write_header(self) -> None:
+        self._write_json_atomic(fmt.HEADER, self._header)
+
+    def _write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
+        text = fmt.encode(self._cleaner.walk(data))
+        write_atomic(os.path.join(self.dir, name), fmt.to_bytes(text))
+
+    def _close_files(self) -> None:
+        for file in (self._events, self._index):
+            if file is not None:
+                file.close()
+        self._events = self._index = None
