@@ -128,14 +128,15 @@ class StepDetail(Record):
     `prompt` is the conversation the model saw for this step's turn and
     `response` its reply (with `raw_request`/`raw_response` when the backend
     kept them); either is None when the records it needs are damaged, and
-    `problems` then says why.
+    `problems` then says why.  `time` is when the reply arrived (Unix time).
     """
 
-    __slots__ = ("step", "prompt", "response", "human", "problems")
+    __slots__ = ("step", "prompt", "response", "human", "time", "problems")
     step: Step
     prompt: tuple[Message, ...] | None
     response: LLMResponse | None
     human: tuple[HumanDecision, ...]
+    time: float | None
     problems: tuple[str, ...]
 
     def __init__(
@@ -144,12 +145,14 @@ class StepDetail(Record):
         prompt: tuple[Message, ...] | None,
         response: LLMResponse | None,
         human: tuple[HumanDecision, ...] = (),
+        time: float | None = None,
         problems: tuple[str, ...] = (),
     ) -> None:
         set_field(self, "step", step)
         set_field(self, "prompt", prompt)
         set_field(self, "response", response)
         set_field(self, "human", human)
+        set_field(self, "time", time)
         set_field(self, "problems", problems)
 
 
@@ -269,8 +272,13 @@ class Trace:
         self._raw_heads: dict[int, dict[str, Any]] = {}
         self._load()
         if self.header is None and self.summary is None and not self._entries and not self._end:
-            if not os.listdir(path):
+            names = os.listdir(path)
+            if not names:
                 raise TraceError(f"{path}: empty directory, not a trace")
+            if not {fmt.HEADER, fmt.EVENTS, fmt.INDEX, fmt.SUMMARY} & set(names):
+                raise TraceError(
+                    f"{path}: not a looplet trace (no {fmt.HEADER}, {fmt.EVENTS} or {fmt.INDEX})"
+                )
             reasons = "; ".join(self._state + self._damage)
             raise TraceError(f"{path}: nothing readable ({reasons})")
 
@@ -442,9 +450,7 @@ class Trace:
 
     def _take_index_line(self, value: Any, events_size: int | None) -> str | None:
         """Add one index line's entry; return what is wrong with it instead, if anything."""
-        if not isinstance(value, dict):
-            return f"expected a JSON object, found {_kind(value)}"
-        if "human" in value:
+        if isinstance(value, dict) and "human" in value:
             step, offset, length = value.get("human"), value.get("off"), value.get("len")
             if not (_is_int(step) and _is_int(offset) and _is_int(length)):
                 return "a human-decision line of the wrong shape"
@@ -561,12 +567,13 @@ class Trace:
             if step.number != number:
                 raise TraceError(f"{where} holds step {step.number}: the index does not match")
             problems: list[str] = []
-            prompt = response = None
+            prompt = response = when = None
             if call_offset is None:
                 problems.append(f"step {number} has no model call record")
             else:
                 try:
                     call = _record_at(events, call_offset, "call")
+                    when = call.get("time") if _is_number(call.get("time")) else None
                     prompt = tuple(self._messages_for(events, call_offset, call))
                     response = self._response(events, call_offset, call)
                 except _Broken as exc:
@@ -574,7 +581,7 @@ class Trace:
             human = tuple(self._human_for(events, number, problems))
         for problem in problems:
             self._note(problem)
-        return StepDetail(step, prompt, response, human, tuple(problems))
+        return StepDetail(step, prompt, response, human, when, tuple(problems))
 
     def _response(self, events: BinaryIO, offset: int, call: dict[str, Any]) -> LLMResponse:
         data = call.get("response")
@@ -786,12 +793,11 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _entry(line: dict[str, Any]) -> tuple[Any, ...] | None:
-    """An index line as a tuple in INDEX_KEYS order, or None if it has the wrong shape."""
-    try:
-        entry = tuple(line[key] for key in fmt.INDEX_KEYS)
-    except (KeyError, TypeError):
+def _entry(line: Any) -> tuple[Any, ...] | None:
+    """A step's index line as a tuple (INDEX_FIELDS), or None if it has the wrong shape."""
+    if not isinstance(line, list) or len(line) != len(fmt.INDEX_FIELDS):
         return None
+    entry = tuple(line)
     number, turn, tool, args, ok, error, ms, tokens_in, tokens_out, latency, off, size, call = entry
     if not (
         _is_int(number)

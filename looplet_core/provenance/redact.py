@@ -48,33 +48,29 @@ SECRET_KEY = re.compile(
 _TRIGGERS = (
     "sk-",
     "akia",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
     "xox",
     "bearer",
-    "api_key",
-    "api-key",
-    "apikey",
     "secret",
     "passw",
     'token"',
     "authorization",
     "private",
 )
+_TRIGGER_PATTERNS = (re.compile("gh[pousr]_"), re.compile("api[_-]?key"))
 """Lower-case text that every match of SECRET_PATTERN, and every key SECRET_KEY
 matches, shows in a record's lower-cased JSON text.  They are made of ASCII
 letters and `-_`, which JSON never escapes, and the patterns ignore case only
 for ASCII letters; a key ends just before its closing quote, hence `token"`.
-Checking them with `in` costs about 5 µs per record, a regex alternation ten times that."""
+Checking them costs about 3 µs per record; one regex alternation costs 50."""
 
 
 def _has_trigger(text: str) -> bool:
     lowered = text.lower()
-    for trigger in _TRIGGERS:  # noqa: SIM110 (any() over a generator costs twice as much)
+    for trigger in _TRIGGERS:  # plain loops: any() over a generator costs twice as much here
         if trigger in lowered:
+            return True
+    for pattern in _TRIGGER_PATTERNS:  # noqa: SIM110
+        if pattern.search(lowered) is not None:
             return True
     return False
 

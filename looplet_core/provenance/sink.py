@@ -213,7 +213,12 @@ class ProvenanceSink:
                 self._header["model"] = self._header.get("model") or response.model
                 self._tools = prompt.tools
                 self._write_header()
-            record: dict[str, Any] = {"kind": "call", "seq": self._next_seq(), "turn": prompt.turn}
+            record: dict[str, Any] = {
+                "kind": "call",
+                "seq": self._next_seq(),
+                "turn": prompt.turn,
+                "time": time.time(),
+            }
             snapshot = self._add_messages(record, state, prompt.messages, offset)
             record["response"] = {
                 "text": response.text,

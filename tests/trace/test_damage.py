@@ -175,11 +175,12 @@ def test_lines_of_the_wrong_shape_are_reported(run, line, problem) -> None:
     [
         b"{not json\n",
         b"[]\n",
-        b'{"n": "one"}\n',
+        b'[1, "one"]\n',
+        b'{"n": 1}\n',
         b'"' + b"y" * 5_000_000 + b'"\n',
         b"\xff\xfe\n",
     ],
-    ids=["not-json", "array", "wrong-types", "5MB-string", "not-utf8"],
+    ids=["not-json", "empty", "short", "object", "5MB-string", "not-utf8"],
 )
 def test_a_damaged_index_is_rebuilt_from_events(run, damage) -> None:
     directory, steps, _ = run
@@ -208,9 +209,10 @@ def test_an_index_that_does_not_match_events_raises_trace_error_on_detail(run) -
     directory, steps, _ = run
     index = directory / "index.jsonl"
     entries = [json.loads(line) for line in lines_of(index)]
-    entries[1]["off"] = entries[0]["off"]
-    entries[2]["off"] += 3
-    entries[3]["len"] -= 1
+    offset, length = 10, 11  # positions in an index line
+    entries[1][offset] = entries[0][offset]
+    entries[2][offset] += 3
+    entries[3][length] -= 1
     index.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
     trace = open_trace(directory)
     assert trace.detail(0).step == steps[0]
@@ -281,6 +283,9 @@ def test_nothing_readable_raises(tmp_path) -> None:
     with pytest.raises(TraceError, match="no such trace directory"):
         open_trace(tmp_path / "nowhere")
     with pytest.raises(TraceError, match="empty directory"):
+        open_trace(tmp_path)
+    (tmp_path / "trajectory.json").write_text("{}")
+    with pytest.raises(TraceError, match=r"not a looplet trace \(no header\.json, events"):
         open_trace(tmp_path)
     for name in ("header.json", "events.jsonl", "index.jsonl", "summary.json"):
         (tmp_path / name).write_bytes(b"")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from looplet_core import LLMResponse, ToolCall
 from looplet_core.provenance import ProvenanceSink, open_trace, redact_secrets
+from looplet_core.provenance._format import encode
+from looplet_core.provenance.redact import Cleaner
 from tests.trace.scenarios import record
 
 SECRETS = {
@@ -135,3 +139,46 @@ def test_bad_settings_are_refused() -> None:
         ProvenanceSink(max_string=0)
     with pytest.raises(TypeError, match="redact"):
         ProvenanceSink(redact="yes")  # type: ignore[arg-type]
+
+
+# -- the fast path never skips a secret --------------------------------------------------
+
+_noise = st.text(
+    alphabet=st.sampled_from(list('ab Z_-"\\\n\t/=:é\u2028\x85ſK\udcff{}[],')), max_size=12
+)
+_labels = st.sampled_from(["api_key", "API-KEY", "ApiKey", "Bearer", "bearer", "BEARER"])
+_keys = st.sampled_from(
+    [
+        "api_key",
+        "X-Api-Key",
+        "client_secret",
+        "Password",
+        "passwd",
+        "access_token",
+        "AUTH-TOKEN",
+        "Authorization",
+        "private_key",
+        "session_token",
+    ]
+)
+
+
+@given(
+    before=_noise,
+    after=_noise,
+    secret=st.sampled_from(sorted(SECRETS.values())),
+    label=_labels,
+    separator=st.sampled_from(["=", ": ", " :\t", '": "', " ", "\n"]),
+    key=_keys,
+)
+@settings(max_examples=400, deadline=None)
+def test_whatever_would_be_redacted_is_never_skipped_by_the_fast_check(
+    before, after, secret, label, separator, key
+) -> None:
+    """The sink skips the string-by-string walk when a record's JSON text shows no
+    trigger; that must never happen to a record holding something to redact."""
+    cleaner = Cleaner()
+    for text in (before + secret + after, before + label + separator + "v4lue-" + secret[:9]):
+        for data in ({"text": text}, {key: before + after + "x"}, [{"deep": [text]}]):
+            if cleaner.walk(data) != data:
+                assert cleaner.needs_walk(encode(data)), data

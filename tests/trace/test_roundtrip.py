@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from looplet_core import ErrorKind, ToolCall
 from looplet_core.provenance import HumanDecision, ProvenanceSink, StepSummary, open_trace
@@ -22,6 +23,7 @@ def events_of(directory) -> list[dict]:
 
 
 def test_every_step_prompt_and_response_reads_back(tmp_path) -> None:
+    started = time.time()
     steps, result, seen, _ = record(
         tmp_path, mixed_script(), hooks=[RewriteAt(4), DenyText(), InjectAfterExplode()]
     )
@@ -39,6 +41,7 @@ def test_every_step_prompt_and_response_reads_back(tmp_path) -> None:
         assert detail.problems == ()
         assert detail.response is not None
         assert detail.response.usage == step.usage
+        assert started <= detail.time <= time.time()
     assert trace.conversation() == result.messages
 
 
