@@ -375,7 +375,7 @@ class Trace:
             self._scan_events(self._events_pos)
         if self.summary is None:
             self.summary = self._read_json(fmt.SUMMARY, missing=False)
-        if self.summary is None:
+        if self.summary is None and not os.path.exists(self._file(fmt.SUMMARY)):
             if self._end is None:
                 self._state.append(f"{fmt.SUMMARY} missing: the run did not finish")
             else:

@@ -329,6 +329,11 @@ class ProvenanceSink:
         (`before` the arguments, `after` the feedback the model is given).
         Safe to call from another thread while the loop runs.
         """
+        if type(step_number) is not int or not isinstance(action, str) or not action:
+            raise TypeError(
+                f"record_human needs an int step number and a non-empty action, "
+                f"not {step_number!r} and {action!r}"
+            )
         with self._lock:
             if self._events is None:
                 raise RuntimeError(

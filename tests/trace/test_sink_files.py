@@ -96,6 +96,8 @@ def test_human_decisions_need_a_run(tmp_path) -> None:
     record(tmp_path, [ToolCall("done", {})], sink=sink)
     with pytest.raises(RuntimeError, match="no run is being recorded"):
         sink.record_human(1, "approve", {}, None)
+    with pytest.raises(TypeError, match="int step number"):
+        sink.record_human("1", "approve", {}, None)  # type: ignore[arg-type]
 
 
 def test_debug_state_says_where_and_how_much(tmp_path) -> None:
