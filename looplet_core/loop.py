@@ -283,6 +283,8 @@ class _Run:
         if state.cancelled:  # the caller gave up while the model was answering
             return _Ending(StopReason.CANCELLED, "cancelled during the model call")
         if self.hooks.has("on_llm_response"):
+            if not response.latency_ms:  # recorders see the latency the loop measured
+                response = response.replace(latency_ms=latency_ms)
             self.hooks.observe("on_llm_response", state, prompt, response)
         state.usage += response.usage
         if response.cost is not None:

@@ -403,3 +403,14 @@ def test_on_step_trace_entries_land_on_the_next_step_and_the_result() -> None:
     assert [(e.hook, e.phase) for e in steps[0].hook_trace] == []
     assert [(e.hook, e.phase) for e in steps[1].hook_trace] == [("Recorder", "on_step")]
     assert [(e.hook, e.phase) for e in result.hook_trace] == [("Recorder", "on_step")]
+
+
+def test_on_llm_response_sees_the_latency_the_loop_measured() -> None:
+    seen = []
+
+    class Recorder:
+        def on_llm_response(self, state, prompt, response):
+            seen.append(response.latency_ms)
+
+    steps, _ = run([DONE], [Recorder()])
+    assert seen[0] > 0 and seen[0] == steps[0].latency_ms

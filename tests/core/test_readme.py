@@ -18,5 +18,6 @@ def test_readme_example_prints_what_the_readme_says() -> None:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(code, str(README), "exec"), {})
-    assert printed.getvalue().splitlines() == shown
+    untimed = [re.sub(r"\[\d+ms\]$", "[0ms]", line) for line in printed.getvalue().splitlines()]
+    assert untimed == shown, "timings vary on a loaded machine; everything else must match"
     assert len(shown) == 2
