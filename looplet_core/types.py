@@ -387,6 +387,37 @@ class LLMResponse(Record):
         set_field(self, "raw_request", raw_request)
         set_field(self, "raw_response", raw_response)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The parsed reply as JSON data; the raw wire data is left to the caller,
+        which may store it differently (traces keep requests as deltas)."""
+        return {
+            "text": self.text,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+            "reasoning": self.reasoning,
+            "finish_reason": self.finish_reason,
+            "model": self.model,
+            "usage": self.usage.to_dict(),
+            "latency_ms": self.latency_ms,
+            "cost": self.cost,
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], raw_request: Any = None, raw_response: Any = None
+    ) -> LLMResponse:
+        return cls(
+            text=data.get("text") or "",
+            tool_calls=tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
+            usage=Usage.from_dict(data.get("usage") or {}),
+            latency_ms=float(data.get("latency_ms") or 0.0),
+            finish_reason=data.get("finish_reason"),
+            reasoning=data.get("reasoning") or "",
+            model=data.get("model"),
+            cost=data.get("cost"),
+            raw_request=raw_request,
+            raw_response=raw_response,
+        )
+
 
 class Step(Record):
     """One tool call and its outcome: the unit the loop yields.

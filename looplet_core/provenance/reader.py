@@ -19,7 +19,7 @@ import os
 
 from looplet_core._record import Record, set_field
 from looplet_core.provenance import _format as fmt
-from looplet_core.types import LLMResponse, Message, Step, ToolCall, Usage
+from looplet_core.types import LLMResponse, Message, Step, Usage
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -585,18 +585,7 @@ class Trace:
             raise _Broken(f"the model call record at byte {offset} has no response")
         try:
             raw_request = self._raw_request(events, offset, call)
-            return LLMResponse(
-                text=data.get("text") or "",
-                tool_calls=tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
-                usage=Usage.from_dict(data.get("usage") or {}),
-                latency_ms=float(data.get("latency_ms") or 0.0),
-                finish_reason=data.get("finish_reason"),
-                reasoning=data.get("reasoning") or "",
-                model=data.get("model"),
-                cost=data.get("cost"),
-                raw_request=raw_request,
-                raw_response=call.get("raw_response"),
-            )
+            return LLMResponse.from_dict(data, raw_request, call.get("raw_response"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _Broken(
                 f"the model call record at byte {offset} has the wrong shape ({exc})"

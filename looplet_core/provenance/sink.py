@@ -220,16 +220,7 @@ class ProvenanceSink:
                 "time": time.time(),
             }
             snapshot = self._add_messages(record, state, prompt.messages, offset)
-            record["response"] = {
-                "text": response.text,
-                "tool_calls": [call.to_dict() for call in response.tool_calls],
-                "reasoning": response.reasoning,
-                "finish_reason": response.finish_reason,
-                "model": response.model,
-                "usage": response.usage.to_dict(),
-                "latency_ms": response.latency_ms,
-                "cost": response.cost,
-            }
+            record["response"] = response.to_dict()
             if response.raw_request is not None:
                 self._add_raw_request(record, response.raw_request, snapshot, offset)
             if response.raw_response is not None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from looplet_core import (
     ErrorKind,
     HookTrace,
+    LLMResponse,
     Message,
     RunResult,
     Step,
@@ -116,6 +117,7 @@ tool_results = st.one_of(
 
 hook_traces = st.builds(
     HookTrace,
+    LLMResponse,
     hook=st.text(max_size=10),
     phase=st.sampled_from(["pre_prompt", "pre_dispatch", "post_dispatch"]),
     decision=st.none() | st.sampled_from(["allow", "deny", "rewrite"]),
@@ -160,3 +162,21 @@ def test_run_result_round_trips(step_list, reason, calls) -> None:
         ),
     )
     assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_llm_response_parsed_part_round_trips_and_raw_data_is_passed_separately() -> None:
+    response = LLMResponse(
+        text="t",
+        tool_calls=(ToolCall("a", {"x": 1}, "id1"),),
+        usage=Usage(1, 2, 3, 4),
+        latency_ms=5.0,
+        finish_reason="tool_calls",
+        reasoning="r",
+        model="m",
+        cost=0.5,
+        raw_request={"q": 1},
+        raw_response={"r": 2},
+    )
+    data = json.loads(json.dumps(response.to_dict()))
+    assert "raw_request" not in data and "raw_response" not in data
+    assert LLMResponse.from_dict(data, {"q": 1}, {"r": 2}) == response

@@ -26,19 +26,6 @@ def size(data) -> int:
     return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def response_dict(response: LLMResponse) -> dict:
-    return {
-        "text": response.text,
-        "tool_calls": [call.to_dict() for call in response.tool_calls],
-        "reasoning": response.reasoning,
-        "finish_reason": response.finish_reason,
-        "model": response.model,
-        "usage": response.usage.to_dict(),
-        "latency_ms": response.latency_ms,
-        "cost": response.cost,
-    }
-
-
 @tool
 def read_file(path: str, line: int) -> str:
     """Read some lines of a file."""
@@ -69,7 +56,7 @@ def test_two_thousand_steps_stay_within_1_3_times_the_payload(tmp_path) -> None:
     payload = (
         sum(size(message.to_dict()) for message in result.messages)
         + sum(size(step.to_dict()) for step in steps)
-        + sum(size(response_dict(response)) for response in responses)
+        + sum(size(response.to_dict()) for response in responses)
     )
     on_disk = sum(path.stat().st_size for path in tmp_path.iterdir())
     ratio = on_disk / payload
