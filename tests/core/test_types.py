@@ -117,7 +117,6 @@ tool_results = st.one_of(
 
 hook_traces = st.builds(
     HookTrace,
-    LLMResponse,
     hook=st.text(max_size=10),
     phase=st.sampled_from(["pre_prompt", "pre_dispatch", "post_dispatch"]),
     decision=st.none() | st.sampled_from(["allow", "deny", "rewrite"]),
