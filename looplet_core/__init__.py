@@ -19,7 +19,7 @@ from looplet_core.backends import (
     ScriptedBackend,
     ScriptExhaustedError,
 )
-from looplet_core.hooks import Allow, Block, Deny, Inject, Replace, Rewrite, Stop
+from looplet_core.hooks import Allow, Block, Deny, Diverged, Inject, Replace, Rewrite, Stop
 from looplet_core.loop import LoopConfig, LoopState, Prompt, composable_loop
 from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
 from looplet_core.tools import Tool, ToolRegistry, tool, tools_from
@@ -63,6 +63,7 @@ __all__ = [
     "AnthropicBackend",
     "Block",
     "Deny",
+    "Diverged",
     "ErrorKind",
     "HookTrace",
     "Inject",

@@ -28,6 +28,7 @@ __all__ = [
     "Allow",
     "Block",
     "Deny",
+    "Diverged",
     "HookRunner",
     "Inject",
     "Replace",
@@ -63,7 +64,18 @@ class Deny(_Reasoned):
 
 
 class Stop(_Reasoned):
-    """pre_prompt / post_dispatch / should_stop: end the run with stop reason `hook`."""
+    """pre_prompt / pre_dispatch / post_dispatch / should_stop: end the run with
+    stop reason `hook`."""
+
+    __slots__ = ()
+
+
+class Diverged(Stop):
+    """A Stop meaning the run left the path it was meant to follow: stop reason `diverged`.
+
+    Replay returns it when a call no longer matches the recording; anything
+    that checks a run against an expected one (a golden trajectory) may too.
+    """
 
     __slots__ = ()
 
@@ -115,6 +127,7 @@ PHASES = (
     "pre_loop",
     "pre_prompt",
     "on_llm_response",
+    "on_llm_error",
     "pre_dispatch",
     "post_dispatch",
     "check_done",
@@ -125,7 +138,7 @@ PHASES = (
 
 _ALLOWED: dict[str, tuple[type, ...]] = {
     "pre_prompt": (str, list, tuple, Stop),
-    "pre_dispatch": (Allow, Deny, Rewrite, Replace),
+    "pre_dispatch": (Allow, Deny, Rewrite, Replace, Stop),
     "post_dispatch": (Replace, Inject, Stop),
     "check_done": (Block,),
     "should_stop": (bool, str, Stop),
@@ -168,7 +181,8 @@ class HookRunner:
         return entries
 
     def observe(self, phase: str, *args: Any) -> None:
-        """Run an observe-only phase (pre_loop, on_llm_response, on_loop_end)."""
+        """Run an observe-only phase (pre_loop, on_llm_response, on_llm_error, on_step,
+        on_loop_end)."""
         for name, method in self._phases[phase]:
             started = perf_counter_ns()
             method(*args)
@@ -182,7 +196,7 @@ class HookRunner:
             if outcome is None:
                 self._record(name, "pre_prompt", None, "", started)
             elif isinstance(outcome, Stop):
-                self._record(name, "pre_prompt", "stop", outcome.reason, started)
+                self._record(name, "pre_prompt", _stop_label(outcome), outcome.reason, started)
                 return outcome
             elif isinstance(outcome, str):
                 state.append(Message("user", outcome))
@@ -195,8 +209,8 @@ class HookRunner:
 
     def pre_dispatch(
         self, state: LoopState, call: ToolCall
-    ) -> tuple[ToolCall, Deny | Replace | None]:
-        """Rewrites chain into the call later hooks see; the first Deny or Replace ends it."""
+    ) -> tuple[ToolCall, Deny | Replace | Stop | None]:
+        """Rewrites chain into the call later hooks see; the first Deny, Replace or Stop ends it."""
         for name, method in self._phases["pre_dispatch"]:
             started = perf_counter_ns()
             outcome = _checked(name, "pre_dispatch", method(state, call))
@@ -208,7 +222,10 @@ class HookRunner:
                 call = ToolCall(call.name, dict(outcome.args), call.id, call.text, call.reasoning)
                 self._record(name, "pre_dispatch", "rewrite", outcome.reason, started)
             else:
-                decision = "deny" if isinstance(outcome, Deny) else "replace"
+                if isinstance(outcome, Stop):
+                    decision = _stop_label(outcome)
+                else:
+                    decision = "deny" if isinstance(outcome, Deny) else "replace"
                 self._record(name, "pre_dispatch", decision, outcome.reason, started)
                 return call, outcome
         return call, None
@@ -232,7 +249,7 @@ class HookRunner:
                 self._record(name, "post_dispatch", "inject", _first_line(outcome.text), started)
             else:
                 stop = stop or outcome
-                self._record(name, "post_dispatch", "stop", outcome.reason, started)
+                self._record(name, "post_dispatch", _stop_label(outcome), outcome.reason, started)
         return result, injected, stop
 
     def check_done(self, state: LoopState, call: ToolCall, result: ToolResult) -> Block | None:
@@ -255,12 +272,10 @@ class HookRunner:
             if not outcome:
                 self._record(name, "should_stop", None, "", started)
                 continue
-            if isinstance(outcome, Stop):
-                reason = outcome.reason
-            else:
-                reason = outcome if isinstance(outcome, str) else f"{name} asked to stop"
-            self._record(name, "should_stop", "stop", reason, started)
-            return Stop(reason)
+            if not isinstance(outcome, Stop):
+                outcome = Stop(outcome if isinstance(outcome, str) else f"{name} asked to stop")
+            self._record(name, "should_stop", _stop_label(outcome), outcome.reason, started)
+            return outcome
         return None
 
     def _record(
@@ -286,6 +301,11 @@ def _checked(hook: str, phase: str, outcome: Any) -> Any:
         f"hook {hook!r} returned {type(outcome).__name__} from {phase}; "
         f"expected None or one of: {expected}"
     )
+
+
+def _stop_label(stop: Stop) -> str:
+    """The trace decision of a Stop: `diverged` for a Diverged, else `stop`."""
+    return "diverged" if isinstance(stop, Diverged) else "stop"
 
 
 def _as_messages(hook: str, edited: Sequence[Any]) -> list[Message]:

@@ -3,6 +3,7 @@
 One turn is one model call; one Step is one tool call.  Per turn:
 
     prompt → hooks.pre_prompt → llm.generate → hooks.on_llm_response
+                                            (or hooks.on_llm_error, and the run ends)
     for each proposed call:
         hooks.pre_dispatch → registry.dispatch → hooks.post_dispatch
         → hooks.check_done (terminal tools) → hooks.should_stop
@@ -21,7 +22,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from looplet_core._record import Record, set_field
-from looplet_core.hooks import Deny, HookRunner, as_tool_result
+from looplet_core.hooks import Deny, Diverged, HookRunner, Stop, as_tool_result
 from looplet_core.textcalls import ToolCallParseError, parse_tool_calls
 from looplet_core.tools import ToolRegistry, tools_from
 from looplet_core.types import (
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Sequence
     from typing import Any
 
-    from looplet_core.hooks import Stop
+    from looplet_core.hooks import Replace
     from looplet_core.protocols import LLMBackend
     from looplet_core.tools import Tool
 
@@ -98,23 +99,36 @@ class LoopState:
     Pass a LoopState with messages already in it to continue a conversation;
     the loop then adds neither system prompt nor task.  `data` is scratch space
     for hooks.  `cancel()` may be called from any thread.
+
+    `llm`, `tools` and `config` are set by `composable_loop` before `pre_loop`,
+    so a hook can describe the run (a recorder writes the model, the tool
+    schemas and the settings) without being handed them separately.
     """
 
     __slots__ = (
         "_cancelled",
+        "config",
         "cost",
         "data",
         "history_version",
         "last_step",
+        "llm",
         "messages",
         "steps",
         "task",
+        "tools",
         "turn",
         "usage",
     )
 
     def __init__(self, task: str = "", messages: Iterable[Message] = ()) -> None:
         self.task = task
+        self.llm: LLMBackend | None = None
+        """The backend answering this run's model calls."""
+        self.tools: ToolRegistry | None = None
+        """The run's tools; `tools.schemas()` is what the model is shown."""
+        self.config: LoopConfig | None = None
+        """The settings in force, with composable_loop's overrides applied."""
         self.messages: list[Message] = list(messages)
         self.steps: list[Step] = []
         self.turn = 0
@@ -193,17 +207,20 @@ def composable_loop(
     `system_prompt` override the matching `config` fields.
     """
     config = config or LoopConfig()
-    run = _Run(
-        llm=llm,
-        registry=tools if isinstance(tools, ToolRegistry) else tools_from(tools),
-        hooks=HookRunner(hooks),
-        state=state if state is not None else LoopState(task),
-        max_steps=config.max_steps if max_steps is None else max_steps,
-        text_fallback=config.text_fallback,
-    )
-    if not run.state.messages:
-        run.state.append(Message("system", system_prompt or config.system_prompt))
-        run.state.append(Message("user", task))
+    if max_steps is not None or system_prompt:
+        config = LoopConfig(
+            config.max_steps if max_steps is None else max_steps,
+            system_prompt or config.system_prompt,
+            config.text_fallback,
+        )
+    state = state if state is not None else LoopState(task)
+    state.llm = llm
+    state.tools = tools if isinstance(tools, ToolRegistry) else tools_from(tools)
+    state.config = config
+    run = _Run(llm, state.tools, HookRunner(hooks), state, config)
+    if not state.messages:
+        state.append(Message("system", config.system_prompt))
+        state.append(Message("user", task))
     started = perf_counter()
     try:
         ending = yield from run.turns()
@@ -227,15 +244,14 @@ class _Run:
         registry: ToolRegistry,
         hooks: HookRunner,
         state: LoopState,
-        max_steps: int,
-        text_fallback: bool,
+        config: LoopConfig,
     ) -> None:
         self.llm = llm
         self.registry = registry
         self.hooks = hooks
         self.state = state
-        self.max_steps = max_steps
-        self.text_fallback = text_fallback
+        self.max_steps = config.max_steps
+        self.text_fallback = config.text_fallback
 
     def turns(self) -> Generator[Step, None, _Ending]:
         state = self.state
@@ -266,11 +282,13 @@ class _Run:
         if self.hooks.has("pre_prompt"):
             stop = self.hooks.pre_prompt(state, prompt)
             if stop is not None:
-                return _Ending(StopReason.HOOK, stop.reason)
+                return _stopped(stop)
         started = perf_counter()
         try:
             response = self.llm.generate(prompt)
         except Exception as exc:
+            if self.hooks.has("on_llm_error"):
+                self.hooks.observe("on_llm_error", state, prompt, exc)
             return _Ending(
                 StopReason.LLM_ERROR, "the model call failed", f"{type(exc).__name__}: {exc}"
             )
@@ -344,7 +362,12 @@ class _Run:
             if ending is not None:
                 self.answer_unrun(calls[index:], ending)
                 return ending
-            step, ending = self.dispatch(reply, proposed)
+            call, verdict = self.judge(proposed)
+            if isinstance(verdict, Stop):  # the call does not run, and no Step records it
+                ending = _stopped(verdict)
+                self.answer_unrun(calls[index:], ending)
+                return ending
+            step, ending = self.dispatch(reply, proposed, call, verdict)
             yield self.emit(step)
             if ending is not None:
                 unrun = calls[index + 1 :]
@@ -355,11 +378,21 @@ class _Run:
                 return ending
         return None
 
-    def dispatch(self, reply: _TurnContext, proposed: ToolCall) -> tuple[Step, _Ending | None]:
-        hooks, state = self.hooks, self.state
+    def judge(self, proposed: ToolCall) -> tuple[ToolCall, Deny | Replace | Stop | None]:
+        """The pre_dispatch hooks' verdict on a call, and the call as they left it."""
         # Arguments that were not JSON cannot be judged; dispatch answers them with a parse error.
-        judged = hooks.has("pre_dispatch") and not isinstance(proposed.args, str)
-        call, verdict = hooks.pre_dispatch(state, proposed) if judged else (proposed, None)
+        if self.hooks.has("pre_dispatch") and not isinstance(proposed.args, str):
+            return self.hooks.pre_dispatch(self.state, proposed)
+        return proposed, None
+
+    def dispatch(
+        self,
+        reply: _TurnContext,
+        proposed: ToolCall,
+        call: ToolCall,
+        verdict: Deny | Replace | None,
+    ) -> tuple[Step, _Ending | None]:
+        hooks, state = self.hooks, self.state
         if verdict is None:
             result = self.registry.dispatch(call)
         elif isinstance(verdict, Deny):
@@ -370,7 +403,7 @@ class _Run:
         if hooks.has("post_dispatch"):
             result, injected, stop = hooks.post_dispatch(state, call, result)
             reply.injected.extend(injected)
-        ending = None if stop is None else _Ending(StopReason.HOOK, stop.reason)
+        ending = None if stop is None else _stopped(stop)
         if result.ok and self.registry.is_terminal(call.name):
             block = hooks.check_done(state, call, result) if hooks.has("check_done") else None
             if block is not None:
@@ -387,7 +420,7 @@ class _Run:
             step = step.replace(hook_trace=step.hook_trace + hooks.take_pending())
             state.steps[-1] = state.last_step = step
             if stop is not None:
-                ending = _Ending(StopReason.HOOK, stop.reason)
+                ending = _stopped(stop)
         return step, ending
 
     def record(self, reply: _TurnContext, call: ToolCall, result: ToolResult) -> Step:
@@ -443,6 +476,13 @@ class _Run:
                 "on_loop_end", state, result.replace(hook_trace=tuple(self.hooks.pending))
             )
         return result.replace(hook_trace=self.hooks.take_pending())
+
+
+def _stopped(stop: Stop) -> _Ending:
+    """The ending a hook's Stop asks for: `diverged` for a Diverged, `hook` otherwise."""
+    return _Ending(
+        StopReason.DIVERGED if isinstance(stop, Diverged) else StopReason.HOOK, stop.reason
+    )
 
 
 def _skipped_result(ending: _Ending) -> ToolResult:

@@ -21,6 +21,7 @@ __all__ = [
     "CheckDone",
     "DebugState",
     "LLMBackend",
+    "OnLLMError",
     "OnLLMResponse",
     "OnLoopEnd",
     "OnStep",
@@ -56,10 +57,14 @@ class OnLLMResponse(Protocol):
     def on_llm_response(self, state: LoopState, prompt: Prompt, response: LLMResponse) -> None: ...
 
 
+class OnLLMError(Protocol):
+    def on_llm_error(self, state: LoopState, prompt: Prompt, error: Exception) -> None: ...
+
+
 class PreDispatch(Protocol):
     def pre_dispatch(
         self, state: LoopState, call: ToolCall
-    ) -> Allow | Deny | Rewrite | Replace | None: ...
+    ) -> Allow | Deny | Rewrite | Replace | Stop | None: ...
 
 
 class PostDispatch(Protocol):

@@ -49,6 +49,9 @@ class StopReason(StrEnum):
     ERROR = "error"
     """A hook or the loop itself raised. Only `on_loop_end` sees this: the
     exception then propagates to the consumer."""
+    DIVERGED = "diverged"
+    """A hook returned `Diverged`: the run left the path it was meant to follow
+    (a replay whose call no longer matches the recording)."""
 
 
 class ErrorKind(StrEnum):
