@@ -135,9 +135,11 @@ class ProvenanceSink:
     that already holds a trace is refused.  `redact` is True (common API-key
     shapes become `[REDACTED]`), False, or a callable str -> str used instead.
     Strings longer than `max_string` characters are cut after redaction.
-    `llm` and `settings` are optional extras for the header (hooks cannot see
-    the backend or the loop's settings): the model name is taken from
-    `llm.model` when it has one, and from the first response otherwise.
+    The header describes the run from `LoopState.llm`, `.tools` and `.config`
+    (the model name is `llm.model` when the backend has one, else the first
+    response's); `settings` adds any JSON data of your own to it.
+    `forked_from` (`{"path", "step", "mode"}`) says which trace this run
+    replays or forks; replay sets it.
 
     One sink records one run at a time.  With the default directory a second
     run gets a new directory; with an explicit one it is refused.
@@ -149,16 +151,16 @@ class ProvenanceSink:
         *,
         redact: bool | Callable[[str], str] = True,
         max_string: int = 200_000,
-        llm: Any = None,
         settings: Mapping[str, Any] | None = None,
+        forked_from: Mapping[str, Any] | None = None,
     ) -> None:
         self._cleaner = Cleaner(redact, max_string)
         self._redact_mode = "default" if redact is True else "off" if redact is False else "custom"
         self._given_dir = None if dir is None else os.path.abspath(os.fspath(dir))
         self.dir = self._given_dir or default_run_dir()
         """Where the trace is (or will be) written."""
-        self._llm = llm
         self._settings = dict(settings or {})
+        self._forked_from = None if forked_from is None else dict(forked_from)
         self._lock = allocate_lock()
         self._events: Any = None
         self._index: Any = None
@@ -207,11 +209,8 @@ class ProvenanceSink:
             if self._events is None:
                 return
             offset = self._offset
-            first_call = self._calls == 0
-            if first_call:
-                self._header["tools"] = list(prompt.tools)
-                self._header["model"] = self._header.get("model") or response.model
-                self._tools = prompt.tools
+            if self._header["model"] is None and response.model:
+                self._header["model"] = response.model
                 self._write_header()
             record: dict[str, Any] = {
                 "kind": "call",
@@ -225,12 +224,29 @@ class ProvenanceSink:
                 self._add_raw_request(record, response.raw_request, snapshot, offset)
             if response.raw_response is not None:
                 record["raw_response"] = response.raw_response
-            if not first_call and prompt.tools is not self._tools and prompt.tools != self._tools:
+            if prompt.tools is not self._tools and prompt.tools != self._tools:
                 record["tools"] = list(prompt.tools)
                 self._tools = prompt.tools
             self._append(record)
             self._call_offset = offset
             self._calls += 1
+
+    def on_llm_error(self, state: LoopState, prompt: Prompt, error: Exception) -> None:
+        """Record the request that failed: the error and the conversation the model was sent."""
+        with self._lock:
+            if self._events is None:
+                return
+            offset = self._offset
+            record: dict[str, Any] = {
+                "kind": "llm_error",
+                "seq": self._next_seq(),
+                "turn": prompt.turn,
+                "time": time.time(),
+                "error": f"{type(error).__name__}: {error}",
+            }
+            # A leaf: later records continue the chain from the last call, not from here.
+            self._add_messages(record, state, prompt.messages, offset, advance=False)
+            self._append(record)
 
     def on_step(self, state: LoopState, step: Step) -> None:
         with self._lock:
@@ -374,9 +390,17 @@ class ProvenanceSink:
         return len(encoded)
 
     def _add_messages(
-        self, record: dict[str, Any], state: LoopState, messages: Sequence[Message], offset: int
+        self,
+        record: dict[str, Any],
+        state: LoopState,
+        messages: Sequence[Message],
+        offset: int,
+        advance: bool = True,
     ) -> bool:
-        """Put the conversation in `record` as a delta, or in full after a rewrite; True if full."""
+        """Put the conversation in `record` as a delta, or in full after a rewrite; True if full.
+
+        With `advance=False` the record does not become the base later deltas extend.
+        """
         chain = self._messages
         version = getattr(state, "history_version", 0)
         snapshot = version != self._history_version or not chain.extends(messages, True)
@@ -386,8 +410,9 @@ class ProvenanceSink:
         if snapshot:
             record["snapshot"] = True
         record["messages"] = [message.to_dict() for message in messages[start:]]
-        chain.remember(messages, offset if snapshot else None)
-        self._history_version = version
+        if advance:
+            chain.remember(messages, offset if snapshot else None)
+            self._history_version = version
         return snapshot
 
     def _add_raw_request(
@@ -427,26 +452,36 @@ class ProvenanceSink:
         if messages and messages[0].role == "system":
             settings["system_prompt"] = messages[0].content
         settings["initial_messages"] = len(messages)
-        llm = self._llm
-        model = None
+        config = getattr(state, "config", None)
+        if config is not None:
+            settings["max_steps"] = config.max_steps
+            settings["text_fallback"] = config.text_fallback
+        registry = getattr(state, "tools", None)
+        if registry is not None:
+            self._tools = registry.schemas()
+            settings["terminal_tools"] = [tool.name for tool in registry if tool.terminal]
+        llm = getattr(state, "llm", None)
+        model = getattr(llm, "model", None)
         if llm is not None:
-            model = getattr(llm, "model", None)
             settings["llm"] = type(llm).__name__
             for name in ("endpoint", "params"):
                 value = getattr(llm, name, None)
                 if value is not None:
                     settings[name] = value
         settings.update(self._settings)
-        return {
+        header: dict[str, Any] = {
             "format": fmt.FORMAT,
             "version": fmt.VERSION,
             "created": _iso_now(),
             "task": state.task,
-            "model": model if isinstance(model, str) else None,
-            "tools": None,
+            "model": model if isinstance(model, str) and model else None,
+            "tools": None if self._tools is None else list(self._tools),
             "settings": settings,
             "recorder": {"redact": self._redact_mode, "max_string": self._cleaner.max_string},
         }
+        if self._forked_from is not None:
+            header["forked_from"] = self._forked_from
+        return header
 
     def _write_header(self) -> None:
         self._write_json_atomic(fmt.HEADER, self._header)

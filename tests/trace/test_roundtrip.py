@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from looplet_core import ErrorKind, ToolCall
+from looplet_core import ErrorKind, LLMResponse, ToolCall
 from looplet_core.provenance import HumanDecision, ProvenanceSink, StepSummary, open_trace
 from tests.trace.scenarios import (
     DenyText,
@@ -114,7 +114,7 @@ def test_meta_comes_from_header_and_summary(tmp_path) -> None:
     meta = open_trace(tmp_path).meta
     assert meta.task == "do the things"
     assert [schema["name"] for schema in meta.tools] == ["add", "echo", "explode", "done"]
-    assert meta.model is None  # ScriptedBackend names none
+    assert meta.model == "scripted-1"  # ScriptedBackend names none; turn 7's response does
     assert meta.settings["system_prompt"].startswith("You are an agent")
     assert meta.finished and meta.stop_reason == "done"
     assert (meta.steps, meta.turns, meta.usage, meta.cost) == (
@@ -128,14 +128,15 @@ def test_meta_comes_from_header_and_summary(tmp_path) -> None:
 
 def test_the_model_name_comes_from_the_llm_or_else_the_first_response(tmp_path) -> None:
     backend = WireBackend([ToolCall("done", {"answer": "ok"})])
-    sink = ProvenanceSink(tmp_path / "given", llm=backend, settings={"max_steps": 100})
+    sink = ProvenanceSink(tmp_path / "given", settings={"note": "mine"})
     record(tmp_path, [], sink=sink, backend=backend)
     meta = open_trace(tmp_path / "given").meta
-    assert meta.model == "wire-1"
+    assert meta.model == "wire-1"  # the backend's .model, not the response's "wire-1-0613"
     assert meta.settings["llm"] == "WireBackend"
-    assert meta.settings["max_steps"] == 100
-    record(tmp_path / "seen", [], backend=WireBackend([ToolCall("done", {"answer": "ok"})]))
-    assert open_trace(tmp_path / "seen").meta.model == "wire-1-0613"
+    assert (meta.settings["max_steps"], meta.settings["note"]) == (100, "mine")
+    named = LLMResponse(tool_calls=(ToolCall("done", {"answer": "ok"}),), model="scripted-7")
+    record(tmp_path / "seen", [named])  # a ScriptedBackend has no .model
+    assert open_trace(tmp_path / "seen").meta.model == "scripted-7"
 
 
 def test_raw_requests_are_stored_as_deltas_and_rebuilt(tmp_path) -> None:

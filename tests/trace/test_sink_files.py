@@ -60,7 +60,7 @@ def test_whole_files_are_written_atomically_and_leave_no_temp_files(tmp_path, mo
         "summary.json",
     ]
     renamed = [call for call in calls if call[0] == "replace"]
-    # header at pre_loop, header again once the tools are known, summary at the end
+    # header at pre_loop, header again once a response names the model, summary at the end
     assert [target for _, _, target in renamed] == ["header.json", "header.json", "summary.json"]
     assert all(
         re.fullmatch(r"\.(header|summary)\.json\.\d+\.[0-9a-f]{6}\.tmp", s) for _, s, _ in renamed
