@@ -1,0 +1,62 @@
+"""Ship-ready hooks: approval and permissions, checkpoint and resume.
+
+    from looplet_core.hooks_lib import ApprovalHook, CheckpointHook, ConsoleApproval, Rule, resume
+
+Each name loads its module on first use, so importing one hook does not pay
+for the others (the console front-end, for one, is not needed by the TUI).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = [
+    "ApprovalHook",
+    "ApprovalRequest",
+    "Approve",
+    "Checkpoint",
+    "CheckpointError",
+    "CheckpointHook",
+    "ConsoleApproval",
+    "Edit",
+    "PendingCall",
+    "PendingCallError",
+    "Reject",
+    "ResumeError",
+    "Rule",
+    "RulesFileError",
+    "Skip",
+    "load_checkpoint",
+    "load_rules",
+    "resume",
+    "save_rules",
+]
+
+_HOME = {
+    "ApprovalHook": "approval",
+    "ApprovalRequest": "approval",
+    "Approve": "approval",
+    "Edit": "approval",
+    "Reject": "approval",
+    "Skip": "approval",
+    "Rule": "approval_rules",
+    "RulesFileError": "approval_rules",
+    "load_rules": "approval_rules",
+    "save_rules": "approval_rules",
+    "ConsoleApproval": "console_approval",
+    "CheckpointHook": "checkpoint",
+    "Checkpoint": "checkpoint_read",
+    "CheckpointError": "checkpoint_read",
+    "PendingCall": "checkpoint_read",
+    "load_checkpoint": "checkpoint_read",
+    "PendingCallError": "resume",
+    "ResumeError": "resume",
+    "resume": "resume",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'looplet_core.hooks_lib' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"looplet_core.hooks_lib.{module}"), name)
