@@ -188,18 +188,20 @@ class ApprovalRequest(Record):
         """The rule "allow this tool for the rest of the session"."""
         return Rule(self.call.name, ALLOW, source="session")
 
-    def pattern_rule(self, arg: str | None = None, pattern: str | None = None) -> Rule:
-        """The rule "allow this tool when `arg` matches `pattern`".
+    @property
+    def suggested_arg(self) -> str | None:
+        """The argument a pattern rule most likely means: the first string one."""
+        return next((k for k, v in self.call.args.items() if isinstance(v, str)), None)
 
-        Defaults: the first string argument (or, without one, all arguments as
-        JSON) and a pattern matching exactly its current value, for the person
+    def pattern_rule(self, arg: str | None, pattern: str | None = None) -> Rule:
+        """The rule "allow this tool when argument `arg` (None: all arguments as
+        JSON) matches `pattern`".
+
+        The default pattern matches exactly the current value, for the person
         to widen.  Raises ValueError for an invalid pattern.
         """
-        if arg is None and pattern is None:
-            arg = next((k for k, v in self.call.args.items() if isinstance(v, str)), None)
         if pattern is None:
-            text = argument_text(self.call.args, arg)
-            pattern = "^" + re.escape(text or "") + "$"
+            pattern = "^" + re.escape(argument_text(self.call.args, arg) or "") + "$"
         return Rule(self.call.name, ALLOW, arg=arg, pattern=pattern, source="session")
 
 

@@ -223,7 +223,7 @@ def test_a_pattern_approval_adds_the_rule_the_front_end_saw():
 
 def test_the_suggested_pattern_matches_exactly_the_current_value():
     request = ApprovalRequest(delete("a.tmp"), None, 1, 1, None, "", False)
-    rule = request.pattern_rule()
+    rule = request.pattern_rule(request.suggested_arg)
     assert (rule.arg, rule.pattern) == ("path", r"^a\.tmp$")
     assert rule.matches(delete("a.tmp"), None)
     assert not rule.matches(delete("a.tmp.bak"), None)
