@@ -1,0 +1,1 @@
+"""The viewer's screens: the run viewer and its dialogs."""

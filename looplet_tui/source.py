@@ -1,0 +1,154 @@
+"""Where the viewer's steps come from: the `StepSource` protocol and its trace adapter.
+
+The widgets never touch a `Trace` directly.  They read a `StepSource`: a
+sequence of steps by position, each with a cheap summary (a timeline row) and
+a detail loaded on demand.  A saved run is a `TraceSource`; the live debugger
+provides its own source over the steps its session has recorded so far, and
+the same timeline and panes show either.
+
+All methods are called on the UI thread; a source need not be thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from looplet_core.provenance import StepDetail, StepSummary, Trace, TraceError, TraceMeta
+
+__all__ = ["DetailError", "StepData", "StepSource", "TraceSource", "load_step"]
+
+HookStates = Mapping[str, Mapping[str, object]]
+"""Each hook's `debug_state()`, by hook name."""
+
+
+class DetailError(Exception):
+    """A step's detail cannot be loaded; the message says why, on one line."""
+
+
+class StepSource(Protocol):
+    """A run's steps, by position (0 is the first step)."""
+
+    @property
+    def name(self) -> str:
+        """A short name for the run: what the status bar shows."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def summary(self, index: int) -> StepSummary:
+        """The timeline row of step `index`: cheap, called for every visible row."""
+        ...
+
+    def detail(self, index: int) -> StepDetail:
+        """Everything about step `index`; raises `DetailError` if it cannot be read."""
+        ...
+
+    def hook_states(self, index: int) -> HookStates:
+        """Each hook's `debug_state()` as recorded with step `index` (empty if none was)."""
+        ...
+
+    def meta(self) -> TraceMeta:
+        """The run: task, model, stop reason and totals."""
+        ...
+
+    def problems(self) -> Sequence[str]:
+        """What is damaged or missing, one line each (empty when all is well)."""
+        ...
+
+    def refresh(self) -> int:
+        """Pick up steps recorded since the last call; return how many are new."""
+        ...
+
+
+_DETAILS_KEPT = 32
+"""Details held in memory: enough to go back and forth, bounded for huge runs."""
+
+
+class TraceSource:
+    """A saved trace as a `StepSource`, with an LRU cache of loaded details."""
+
+    def __init__(self, trace: Trace, name: str | None = None) -> None:
+        self.trace = trace
+        self._name = name or os.path.basename(os.path.normpath(trace.path)) or trace.path
+        self._details: OrderedDict[int, StepDetail] = OrderedDict()
+        self._meta: TraceMeta | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def __len__(self) -> int:
+        return len(self.trace)
+
+    def summary(self, index: int) -> StepSummary:
+        return self.trace.steps[index]
+
+    def detail(self, index: int) -> StepDetail:
+        cached = self._details.get(index)
+        if cached is not None:
+            self._details.move_to_end(index)
+            return cached
+        try:
+            detail = self.trace.detail(index)
+        except TraceError as exc:
+            raise DetailError(str(exc)) from exc
+        self._details[index] = detail
+        if len(self._details) > _DETAILS_KEPT:
+            self._details.popitem(last=False)
+        return detail
+
+    def hook_states(self, index: int) -> HookStates:
+        return {}  # traces do not record debug_state() yet
+
+    def meta(self) -> TraceMeta:
+        if self._meta is None:
+            try:
+                self._meta = self.trace.meta
+            except TraceError as exc:
+                raise DetailError(str(exc)) from exc
+        return self._meta
+
+    def problems(self) -> Sequence[str]:
+        return self.trace.problems
+
+    def refresh(self) -> int:
+        try:
+            added = self.trace.refresh()
+        except TraceError as exc:
+            raise DetailError(str(exc)) from exc
+        self._meta = None  # totals and the stop reason may have changed
+        return added
+
+
+@dataclass(frozen=True, slots=True)
+class StepData:
+    """Everything the detail panes show for one step, loaded once per selection."""
+
+    position: int
+    summary: StepSummary
+    detail: StepDetail | None
+    """None when it could not be loaded; `error` then says why."""
+    error: str | None
+    hook_states: HookStates
+    meta: TraceMeta | None
+    """The run (for totals); None when it cannot be described."""
+
+
+def load_step(source: StepSource, position: int) -> StepData:
+    """Read what the panes need about step `position`; failures become `error`."""
+    detail = error = meta = None
+    try:
+        detail = source.detail(position)
+    except DetailError as exc:
+        error = str(exc)
+    try:
+        meta = source.meta()
+    except DetailError as exc:
+        error = error or str(exc)
+    return StepData(
+        position, source.summary(position), detail, error, source.hook_states(position), meta
+    )

@@ -1,0 +1,1 @@
+"""The viewer's widgets, one per module; the live debugger reuses them."""

@@ -1,0 +1,48 @@
+"""`ResultView`: what the selected step's tool call returned, or why it failed."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from looplet_tui.formatting import format_ms
+from looplet_tui.safe_text import literal
+from looplet_tui.source import StepData
+from looplet_tui.widgets.call_view import pretty_json
+from looplet_tui.widgets.doc_view import Block
+from looplet_tui.widgets.step_pane import StepPane
+
+__all__ = ["ResultView"]
+
+
+def result_text(data: StepData) -> str:
+    """The result as text: the error message, a string as is, anything else as JSON."""
+    assert data.detail is not None
+    result = data.detail.step.tool_result
+    if result.error is not None:
+        return result.error
+    return result.data if isinstance(result.data, str) else pretty_json(result.data)
+
+
+class ResultView(StepPane):
+    """The result as pretty JSON or text; an error in the error colour, with its kind.
+
+    Large results cost only the rows on screen (see DocView)."""
+
+    title = "Result"
+
+    def blocks_for(self, data: StepData) -> list[Block]:
+        assert data.detail is not None
+        result = data.detail.step.tool_result
+        took = Content.styled(f" · {format_ms(result.duration_ms)}", "$text-muted")
+        if result.error is not None:
+            kind = literal(str(result.error_kind or "error"))
+            title = Content.assemble(Content.styled("✗ failed: ", "$text-error"), kind, took)
+            return [Block(heading=title, text=result_text(data), style="$text-error")]
+        shape = "text" if isinstance(result.data, str) else "JSON"
+        title = Content.assemble(
+            Content.styled("✓ ok", "$text-success"), Content(f" · {shape}"), took
+        )
+        return [Block(heading=title, text=result_text(data))]
+
+    def payload_for(self, data: StepData) -> str:
+        return result_text(data)
