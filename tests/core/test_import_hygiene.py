@@ -27,6 +27,7 @@ CORE_MODULES = (
     "looplet_core.provenance.reader",
     "looplet_core.provenance.redact",
     "looplet_core.provenance._format",
+    "looplet_core.replay",
 )
 
 
