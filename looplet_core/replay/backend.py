@@ -4,7 +4,8 @@ stand-in tools that describe the recorded tools without being able to run.
 
 from __future__ import annotations
 
-from looplet_core.tools import Tool, ToolRegistry
+from looplet_core.tools import DONE_TOOL_NAME, Tool, ToolRegistry
+from looplet_core.tools import _finish as finish_with_arguments  # the done tool's own body
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,8 +71,10 @@ def stand_in_tools(recording: Recording) -> ToolRegistry:
     The model is shown the same tool list as in the recorded run; the replay's
     guard answers every recorded call with its recorded result, so a stand-in
     runs only for a call the recording never saw (after a fork, without real
-    tools), and then fails with a message saying so.  A foreign trace that kept
-    no schemas gets one permissive stand-in per tool name its steps use.
+    tools), and then fails with a message saying so.  The exception is `done`,
+    whose whole behaviour is known (its answer is its arguments): a live model
+    after a fork can still finish.  A foreign trace that kept no schemas gets
+    one permissive stand-in per tool name its steps use.
     """
     schemas = recording.meta.tools or tuple(
         {"name": name, "description": "", "parameters": {"type": "object"}}
@@ -89,7 +92,7 @@ def stand_in_tools(recording: Recording) -> ToolRegistry:
                     name=name,
                     description=str(schema.get("description") or ""),
                     parameters=dict(schema.get("parameters") or {"type": "object"}),
-                    func=_cannot_run(name),
+                    func=finish_with_arguments if name == DONE_TOOL_NAME else _cannot_run(name),
                     terminal=name in terminal,
                 )
             )
