@@ -21,7 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/loop_overhead.py
-	$(BIN)/python bench/provenance_overhead.py
+	$(BIN)/python bench/trace_io.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check looplet_core looplet_tui tests bench
