@@ -8,20 +8,23 @@
     trace.steps[0], trace.detail(0).prompt, trace.meta.stop_reason
 
 The directory layout ("looplet-trace", version 1) is documented in
-docs/trace-format.md.
+docs/trace-format.md.  `open_trace` also reads looplet 0.4 run directories and
+mini-swe-agent trajectories into the same model, and `discover_traces(root)`
+lists the traces under a directory.
 """
 
-from looplet_core.provenance.reader import (
+from looplet_core.provenance.detect import discover_traces
+from looplet_core.provenance.model import (
     HumanDecision,
     StepDetail,
     StepSummary,
-    Trace,
     TraceError,
     TraceMeta,
-    open_trace,
 )
+from looplet_core.provenance.reader import open_trace
 from looplet_core.provenance.redact import redact_secrets
 from looplet_core.provenance.sink import ProvenanceSink
+from looplet_core.provenance.trace import Trace
 
 __all__ = [
     "HumanDecision",
@@ -31,6 +34,7 @@ __all__ = [
     "Trace",
     "TraceError",
     "TraceMeta",
+    "discover_traces",
     "open_trace",
     "redact_secrets",
 ]

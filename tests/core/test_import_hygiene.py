@@ -27,7 +27,21 @@ CORE_MODULES = (
     "looplet_core.provenance.reader",
     "looplet_core.provenance.redact",
     "looplet_core.provenance._format",
+    "looplet_core.provenance._parse",
+    "looplet_core.provenance.model",
+    "looplet_core.provenance.trace",
+    "looplet_core.provenance.native",
+    "looplet_core.provenance.native_chains",
+    "looplet_core.provenance.detect",
+    "looplet_core.provenance.formats.looplet04",
+    "looplet_core.provenance.formats.looplet04_calls",
+    "looplet_core.provenance.formats.minisweagent",
+    "looplet_core.provenance.formats.minisweagent_steps",
+    "looplet_core.provenance.formats.salvage",
     "looplet_core.replay",
+    "looplet_core.commands.show",
+    "looplet_core.commands.replay",
+    "looplet_core.commands.specs",
 )
 
 

@@ -1,0 +1,90 @@
+"""Helpers the foreign-format readers share: reading text files other programs
+wrote, and turning their loosely typed values into ours without raising."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from looplet_core.provenance._parse import decode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "directory_signature",
+    "file_signature",
+    "first_line",
+    "float_or_none",
+    "iso_utc",
+    "read_text",
+    "to_float",
+]
+
+
+def read_text(path: str, shown: str, problems: list[str]) -> str | None:
+    """A whole text file, or None with the reason appended to `problems`."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        problems.append(f"{shown} missing")
+        return None
+    except OSError as exc:
+        problems.append(f"{shown}: cannot be read ({exc.strerror or exc})")
+        return None
+    return decode(data, shown, problems)
+
+
+def file_signature(path: str) -> tuple[int, int] | None:
+    """A file's (size, mtime), or None if it is gone: what `refresh` compares."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+def directory_signature(*directories: str) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime) of every entry of the directories: changes when a file
+    is added, removed or rewritten in any of them."""
+    found = []
+    for directory in directories:
+        try:
+            with os.scandir(directory) as scan:
+                for entry in scan:
+                    try:
+                        status = entry.stat()
+                        found.append((entry.path, status.st_size, status.st_mtime_ns))
+                    except OSError:
+                        found.append((entry.path, -1, -1))
+        except OSError:
+            found.append((directory, -1, -1))
+    return tuple(sorted(found))
+
+
+def to_float(value: Any, default: float = 0.0) -> float:
+    """A JSON number as a float; anything else (a bool included) is `default`."""
+    return float(value) if type(value) is int or type(value) is float else default
+
+
+def float_or_none(value: Any) -> float | None:
+    """A JSON number as a float, or None for anything else."""
+    return float(value) if type(value) is int or type(value) is float else None
+
+
+def iso_utc(seconds: Any) -> str | None:
+    """Unix seconds as "2025-06-01T14:22:33Z" (the form our headers use), or None."""
+    if type(seconds) is not int and type(seconds) is not float:
+        return None
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def first_line(text: str, width: int = 200) -> str:
+    """The first line of a message from a file, cut to `width`, for a one-line problem."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,396 @@
+"""Reading our own trace directories ("looplet-trace", docs/trace-format.md).
+
+Opening reads header.json, summary.json and the compact index.jsonl, plus the
+tail of events.jsonl the index does not cover yet (a run killed between its
+two writes, or still running).  A step's full record, the prompt its model
+call saw and the raw request are read only by `detail(i)`.
+
+Damage is reported, not raised: torn or garbled lines are skipped and named in
+`problems`, and a missing or damaged index is rebuilt in memory from
+events.jsonl.  Opening raises `TraceError` only when nothing at all is
+readable.
+"""
+
+from __future__ import annotations
+
+import os
+
+from looplet_core.provenance import _format as fmt
+from looplet_core.provenance._parse import (
+    is_int,
+    is_number,
+    parse,
+    read_json,
+    str_or_none,
+)
+from looplet_core.provenance.model import (
+    HumanDecision,
+    StepDetail,
+    StepSummary,
+    TraceError,
+    TraceMeta,
+)
+from looplet_core.provenance.native_chains import Broken, DeltaChains, record_at
+from looplet_core.provenance.trace import Trace
+from looplet_core.types import LLMResponse, Step, Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, BinaryIO
+
+    from looplet_core.types import Message
+
+__all__ = ["NativeTrace"]
+
+_CALL_PREFIX = b'{"kind":"call"'
+
+
+class NativeTrace(Trace):
+    """A looplet-trace directory, read lazily.  An entry is a step's index line
+    (INDEX_FIELDS) as a tuple: its first ten fields are the StepSummary."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.header: dict[str, Any] | None = None
+        self.summary: dict[str, Any] | None = None
+        self._humans: dict[int, list[tuple[int, int]]] = {}
+        self._human_offsets: set[int] = set()
+        self._end: tuple[int, dict[str, Any]] | None = None
+        self._use_index = True
+        self._index_pos = 0
+        self._index_line = 0
+        self._events_pos = 0
+        self._chains = DeltaChains(self._note)
+        self._load()
+        if self.header is None and self.summary is None and not self._entries and not self._end:
+            reasons = "; ".join(self._state + self._damage)
+            raise TraceError(f"{path}: nothing readable ({reasons})")
+
+    def _summary(self, entry: tuple[Any, ...]) -> StepSummary:
+        return StepSummary(*entry[:10])
+
+    def _conversation(self) -> tuple[Message, ...] | None:
+        if self._end is None:
+            return None
+        offset, record = self._end
+        try:
+            with open(self._file(fmt.EVENTS), "rb") as events:
+                return tuple(self._chains.messages_for(events, offset, record))
+        except (Broken, OSError) as exc:
+            self._note(f"the final conversation cannot be rebuilt: {exc}")
+            return None
+
+    def _refresh(self) -> None:
+        self._load()
+
+    # -- loading ----------------------------------------------------------------
+
+    def _file(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    def _load(self) -> None:
+        self._state = []
+        header = self._read_json(fmt.HEADER)  # small, and rewritten once the tools are known
+        if header is not None:
+            self.header = header
+            self._check_header(header)
+        events_exists = os.path.exists(self._file(fmt.EVENTS))
+        if not events_exists:
+            self._state.append(f"{fmt.EVENTS} missing: no model call or step was recorded")
+        if self._use_index:
+            self._load_index(events_exists)
+        if events_exists:
+            self._scan_events(self._events_pos)
+        if self.summary is None:
+            self.summary = self._read_json(fmt.SUMMARY, missing=False)
+        if self.summary is None and not os.path.exists(self._file(fmt.SUMMARY)):
+            if self._end is None:
+                self._state.append(f"{fmt.SUMMARY} missing: the run did not finish")
+            else:
+                self._state.append(
+                    f"{fmt.SUMMARY} missing: the run ended but its summary was not written "
+                    f"(totals come from {fmt.EVENTS})"
+                )
+
+    def _read_json(self, name: str, missing: bool = True) -> dict[str, Any] | None:
+        """A whole-file JSON object, or None with the reason added to the state problems."""
+        return read_json(self._file(name), name, self._state, report_missing=missing)
+
+    def _check_header(self, header: dict[str, Any]) -> None:
+        if header.get("format") != fmt.FORMAT:
+            self._note(f"{fmt.HEADER}: format is {header.get('format')!r}, not {fmt.FORMAT!r}")
+        elif header.get("version") != fmt.VERSION:
+            self._note(
+                f"{fmt.HEADER}: version {header.get('version')!r}; this reader knows version "
+                f"{fmt.VERSION}, so some data may be missing"
+            )
+
+    def _load_index(self, events_exists: bool) -> None:
+        try:
+            with open(self._file(fmt.INDEX), "rb") as file:
+                file.seek(self._index_pos)
+                data = file.read()
+        except FileNotFoundError:
+            self._index_unusable(f"{fmt.INDEX} missing")
+            return
+        except OSError as exc:
+            self._index_unusable(f"{fmt.INDEX}: cannot be read ({exc.strerror or exc})")
+            return
+        events_size = os.path.getsize(self._file(fmt.EVENTS)) if events_exists else None
+        lines = data.split(b"\n")
+        torn = lines.pop()  # the part after the last newline: empty, or a record being written
+        position = self._index_pos
+        for line in lines:  # the hot loop of opening a trace: about 2 µs a line
+            self._index_line += 1
+            value, problem = parse(line)
+            problem = problem or self._take_index_line(value, events_size)
+            if problem:
+                self._index_unusable(f"{fmt.INDEX} line {self._index_line}: {problem}")
+                return
+            position += len(line) + 1
+        self._index_pos = position
+        if torn:
+            self._state.append(f"torn record at {fmt.INDEX} line {self._index_line + 1}")
+
+    def _take_index_line(self, value: Any, events_size: int | None) -> str | None:
+        """Add one index line's entry; return what is wrong with it instead, if anything."""
+        entry = _entry(value)
+        if entry is None:
+            if isinstance(value, dict) and "human" in value:
+                step, offset, length = value.get("human"), value.get("off"), value.get("len")
+                if not (is_int(step) and is_int(offset) and is_int(length)):
+                    return "a human-decision line of the wrong shape"
+                self._add_human(step, offset, length)
+                return None
+            return "a step line of the wrong shape"
+        if self._entries and entry[0] <= self._entries[-1][0]:
+            if entry[10] < self._events_pos:
+                return None  # already found in events.jsonl, ahead of the index
+            return f"step {entry[0]} follows step {self._entries[-1][0]}"
+        end = entry[10] + entry[11]
+        if events_size is not None and end > events_size:
+            return f"step {entry[0]} points past the end of {fmt.EVENTS}"
+        self._entries.append(entry)
+        self._events_pos = max(self._events_pos, end)
+        return None
+
+    def _index_unusable(self, problem: str) -> None:
+        """Forget the index and rebuild the step list from events.jsonl."""
+        self._note(problem)
+        self._note(f"{fmt.INDEX} not used: the step list was rebuilt from {fmt.EVENTS}")
+        self._use_index = False
+        self._entries.clear()
+        self._humans.clear()
+        self._human_offsets.clear()
+        self._events_pos = 0
+
+    def _add_human(self, step: int, offset: int, length: int) -> None:
+        if offset not in self._human_offsets:
+            self._human_offsets.add(offset)
+            self._humans.setdefault(step, []).append((offset, length))
+
+    def _scan_events(self, start: int) -> None:
+        """Read events.jsonl from `start`: steps the index lacks, human decisions, the end."""
+        try:
+            events = open(self._file(fmt.EVENTS), "rb")  # noqa: SIM115
+        except OSError as exc:
+            self._state.append(f"{fmt.EVENTS}: cannot be read ({exc.strerror or exc})")
+            return
+        with events:
+            events.seek(start)
+            position = start
+            line_number = 1 if start == 0 else None  # counted only once a problem needs it
+            for line in events:
+                if not line.endswith(b"\n"):
+                    if line_number is None:
+                        line_number = _line_number(events, position)
+                    self._state.append(f"torn record at {fmt.EVENTS} line {line_number}")
+                    break
+                problem = (
+                    None if line.startswith(_CALL_PREFIX) else self._take_event(line, position)
+                )
+                if problem:
+                    if line_number is None:
+                        line_number = _line_number(events, position)
+                    self._note(f"{fmt.EVENTS} line {line_number}: {problem}")
+                position += len(line)
+                if line_number is not None:
+                    line_number += 1
+            self._events_pos = position
+
+    def _take_event(self, line: bytes, offset: int) -> str | None:
+        value, error = parse(line)
+        if error:
+            return error
+        kind = value.get("kind") if isinstance(value, dict) else None
+        if not isinstance(kind, str):
+            return "not a trace record (a JSON object with a kind)"
+        if kind == "step":
+            step = value.get("step")
+            call = value.get("call")
+            try:
+                entry = _entry(fmt.index_line(step, offset, len(line), call))  # type: ignore[arg-type]
+            except (KeyError, TypeError, AttributeError, ValueError):
+                entry = None
+            if entry is None or not (call is None or is_int(call)):
+                return "a step record of the wrong shape"
+            if not self._entries or entry[0] > self._entries[-1][0]:
+                self._entries.append(entry)
+        elif kind == "human":
+            if not is_int(value.get("step")):
+                return "a human-decision record of the wrong shape"
+            self._add_human(value["step"], offset, len(line))
+        elif kind == "end":
+            self._end = (offset, value)
+        return None
+
+    # -- details ----------------------------------------------------------------
+
+    def _detail(self, entry: tuple[Any, ...]) -> StepDetail:
+        number, offset, length, call_offset = entry[0], entry[10], entry[11], entry[12]
+        events_path = self._file(fmt.EVENTS)
+        where = f"{events_path}: step {number}'s record (byte {offset})"
+        try:
+            events = open(events_path, "rb")  # noqa: SIM115
+        except OSError as exc:
+            raise TraceError(f"{events_path}: cannot be read ({exc.strerror or exc})") from exc
+        with events:
+            events.seek(offset)
+            data = events.read(length)
+            if len(data) != length or not data.endswith(b"\n"):
+                raise TraceError(f"{where} is cut short")
+            record, error = parse(data)
+            if error:
+                raise TraceError(f"{where}: {error}")
+            if not isinstance(record, dict) or record.get("kind") != "step":
+                raise TraceError(f"{where} is not a step record: the index does not match")
+            try:
+                step = Step.from_dict(record["step"])
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise TraceError(f"{where} has the wrong shape ({type(exc).__name__})") from exc
+            if step.number != number:
+                raise TraceError(f"{where} holds step {step.number}: the index does not match")
+            problems: list[str] = []
+            prompt = response = when = None
+            if call_offset is None:
+                problems.append(f"step {number} has no model call record")
+            else:
+                try:
+                    call = record_at(events, call_offset, "call")
+                    when = call.get("time") if is_number(call.get("time")) else None
+                    prompt = tuple(self._chains.messages_for(events, call_offset, call))
+                    response = self._response(events, call_offset, call)
+                except Broken as exc:
+                    problems.append(f"step {number}: {exc}")
+            human = tuple(self._human_for(events, number, problems))
+        for problem in problems:
+            self._note(problem)
+        return StepDetail(step, prompt, response, human, when, tuple(problems))
+
+    def _response(self, events: BinaryIO, offset: int, call: dict[str, Any]) -> LLMResponse:
+        data = call.get("response")
+        if not isinstance(data, dict):
+            raise Broken(f"the model call record at byte {offset} has no response")
+        try:
+            raw_request = self._chains.raw_request(events, offset, call)
+            return LLMResponse.from_dict(data, raw_request, call.get("raw_response"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise Broken(
+                f"the model call record at byte {offset} has the wrong shape ({exc})"
+            ) from exc
+
+    def _human_for(
+        self, events: BinaryIO, number: int, problems: list[str]
+    ) -> Iterator[HumanDecision]:
+        for offset, _length in self._humans.get(number, ()):
+            try:
+                record = record_at(events, offset, "human")
+                yield HumanDecision(
+                    number,
+                    str(record.get("action")),
+                    record.get("before"),
+                    record.get("after"),
+                    str(record.get("who") or ""),
+                    record.get("time"),
+                )
+            except Broken as exc:
+                problems.append(f"step {number}: {exc}")
+
+    # -- meta -------------------------------------------------------------------
+
+    def _meta(self) -> TraceMeta:
+        header = self.header or {}
+        end = self._end[1] if self._end else {}
+        summary = self.summary or end
+        tools = header.get("tools")
+        settings = header.get("settings")
+        usage = None
+        if isinstance(summary.get("usage"), dict):
+            try:
+                usage = Usage.from_dict(summary["usage"])
+            except (TypeError, ValueError):
+                usage = None
+        if usage is None:  # each step repeats its turn's usage: count every turn once
+            turns = {entry[1]: (entry[7], entry[8]) for entry in self._entries}
+            usage = Usage(sum(i for i, _ in turns.values()), sum(o for _, o in turns.values()))
+        last_turn = self._entries[-1][1] if self._entries else 0
+        forked_from = header.get("forked_from")
+        version = header["version"] if is_int(header.get("version")) else fmt.VERSION
+        return TraceMeta(
+            format=f"{fmt.FORMAT}/{version}",
+            task=str_or_none(header.get("task")),
+            model=str_or_none(header.get("model")),
+            tools=tuple(t for t in tools if isinstance(t, dict)) if isinstance(tools, list) else (),
+            settings=settings if isinstance(settings, dict) else {},
+            created=str_or_none(header.get("created")),
+            forked_from=forked_from if isinstance(forked_from, dict) else None,
+            finished=bool(self.summary or end),
+            stop_reason=str_or_none(summary.get("stop_reason")),
+            reason=str(summary.get("reason") or ""),
+            error=str_or_none(summary.get("error")),
+            answer=summary.get("answer"),
+            steps=len(self._entries),
+            turns=summary["turns"] if is_int(summary.get("turns")) else last_turn,
+            usage=usage,
+            cost=summary["cost"] if isinstance(summary.get("cost"), int | float) else None,
+            duration_ms=summary.get("duration_ms")
+            if isinstance(summary.get("duration_ms"), int | float)
+            else None,
+        )
+
+
+_NONE = type(None)
+_ENTRY_TYPES = frozenset(
+    (int, int, str, str, bool, error, ms, int, int, latency, int, int, call)
+    for error in (_NONE, str)
+    for ms in (int, float)
+    for latency in (int, float)
+    for call in (_NONE, int)
+)
+"""The types an index line (INDEX_FIELDS) may hold, as tuples: one set lookup checks a line."""
+
+
+def _entry(line: Any) -> tuple[Any, ...] | None:
+    """A step's index line as a tuple (INDEX_FIELDS), or None if it has the wrong shape."""
+    if type(line) is not list or tuple(map(type, line)) not in _ENTRY_TYPES:
+        return None
+    if line[10] < 0 or line[11] <= 0 or (line[12] is not None and line[12] < 0):
+        return None
+    return tuple(line)
+
+
+def _line_number(file: BinaryIO, offset: int) -> int:
+    """The 1-based number of the line starting at `offset` (reads the file up to it)."""
+    here = file.tell()
+    file.seek(0)
+    count = 1
+    remaining = offset
+    while remaining > 0:
+        chunk = file.read(min(remaining, 1 << 20))
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        remaining -= len(chunk)
+    file.seek(here)
+    return count

@@ -1,0 +1,170 @@
+"""`Trace`: one recorded run, read lazily, whatever program wrote it.
+
+Each format (provenance/native.py, provenance/formats/*) is a subclass that
+fills a list of per-step entries when it loads and answers `_summary`,
+`_detail`, `_meta`, `_conversation` and `_refresh`.  This class keeps what
+must be the same for all of them: the problem list, the `steps` sequence, and
+the promise that nothing but `TraceError` (or IndexError for a step that does
+not exist) leaves a public method.
+"""
+
+from __future__ import annotations
+
+from looplet_core.provenance.model import TraceError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    from looplet_core.provenance.model import StepDetail, StepSummary, TraceMeta
+    from looplet_core.types import Message
+
+__all__ = ["StepList", "Trace", "one_line"]
+
+MAX_PROBLEMS = 100
+"""Problems listed one by one; beyond this they are only counted."""
+
+
+class StepList:
+    """`trace.steps`: a read-only sequence of StepSummary, each built from its
+    entry when asked for, so opening a trace builds none."""
+
+    __slots__ = ("_entries", "_summary")
+
+    def __init__(self, entries: list[Any], summary: Callable[[Any], StepSummary]) -> None:
+        self._entries = entries
+        self._summary = summary
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._summary(entry) for entry in self._entries[index]]
+        return self._summary(self._entries[index])
+
+    def __iter__(self) -> Iterator[StepSummary]:
+        for entry in self._entries:
+            yield self._summary(entry)
+
+    def __repr__(self) -> str:
+        return f"<{len(self._entries)} steps>"
+
+
+class Trace:
+    """A recorded run.  Build it with `open_trace`, which picks the subclass for the format.
+
+    `len(trace)`, `trace.steps[i]` (a StepSummary), `trace.detail(i)` (a
+    StepDetail, read on demand), `trace.meta`, `trace.problems`,
+    `trace.conversation()` and `trace.refresh()` mean the same for every format.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        """The trace directory, or the trajectory file for a single-file format."""
+        self._entries: list[Any] = []
+        """One entry per step, in order; only the subclass knows what an entry holds."""
+        self.steps = StepList(self._entries, self._summary)
+        """One StepSummary per recorded step."""
+        self._damage: list[str] = []
+        """Problems found once and for all (bad lines, damaged records)."""
+        self._state: list[str] = []
+        """Problems describing the current state (a missing file, a torn tail); redone each load."""
+        self._suppressed = 0
+
+    # -- public -----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.path!r}: {len(self._entries)} steps, "
+            f"{len(self.problems)} problems>"
+        )
+
+    @property
+    def problems(self) -> list[str]:
+        """Human-readable damage and gaps, e.g. "torn record at events.jsonl line 812"."""
+        extra = [f"... and {self._suppressed} more problems"] if self._suppressed else []
+        return self._state + self._damage + extra
+
+    @property
+    def meta(self) -> TraceMeta:
+        """What the run was and how it ended (task, model, tools, stop reason, totals)."""
+        try:
+            return self._meta()
+        except TraceError:
+            raise
+        except Exception as exc:
+            raise TraceError(f"{self.path}: cannot describe the run ({one_line(exc)})") from exc
+
+    def detail(self, index: int) -> StepDetail:
+        """Everything recorded about `steps[index]`, with its prompt and response.
+
+        Raises IndexError for a step that does not exist, and TraceError when
+        the step's own record cannot be read.
+        """
+        entry = self._entries[index]
+        try:
+            return self._detail(entry)
+        except TraceError:
+            raise
+        except Exception as exc:
+            raise TraceError(
+                f"{self.path}: the step at index {index} cannot be read ({one_line(exc)})"
+            ) from exc
+
+    def conversation(self) -> tuple[Message, ...] | None:
+        """The run's final conversation, or None if it has not ended or was not recorded."""
+        try:
+            return self._conversation()
+        except TraceError:
+            raise
+        except Exception as exc:
+            raise TraceError(f"{self.path}: cannot be read ({one_line(exc)})") from exc
+
+    def refresh(self) -> int:
+        """Pick up what was written since the last read (follow mode); return how many
+        steps are new (negative if a rewritten file now holds fewer)."""
+        before = len(self._entries)
+        try:
+            self._refresh()
+        except TraceError:
+            raise
+        except Exception as exc:
+            raise TraceError(f"{self.path}: cannot be refreshed ({one_line(exc)})") from exc
+        return len(self._entries) - before
+
+    # -- for subclasses ---------------------------------------------------------
+
+    def _note(self, problem: str) -> None:
+        """Add a lasting problem, once; beyond MAX_PROBLEMS only count it."""
+        if problem in self._damage:
+            return
+        if len(self._damage) >= MAX_PROBLEMS:
+            self._suppressed += 1
+        else:
+            self._damage.append(problem)
+
+    def _summary(self, entry: Any) -> StepSummary:
+        raise NotImplementedError
+
+    def _detail(self, entry: Any) -> StepDetail:
+        raise NotImplementedError
+
+    def _meta(self) -> TraceMeta:
+        raise NotImplementedError
+
+    def _conversation(self) -> tuple[Message, ...] | None:
+        raise NotImplementedError
+
+    def _refresh(self) -> None:
+        raise NotImplementedError
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
