@@ -38,7 +38,8 @@ class Replay:
     """One replay run.  Iterate it for its Steps, or call `run()`; `result` is set at the end.
 
     Iterating drives the `composable_loop` generator underneath (`loop`), so a
-    caller may step it, stop early (`close()`), or hand `loop` to a debugger.
+    caller may step it, pause and resume, stop it (`close()`), or hand `loop`
+    to a debugger.
     """
 
     __slots__ = ("dir", "forked_from", "guard", "loop", "result")
@@ -58,11 +59,21 @@ class Replay:
         self.guard = guard
         self.result: RunResult | None = None
 
-    def __iter__(self) -> Generator[Step, None, None]:
-        self.result = yield from self.loop
+    def __iter__(self) -> Replay:
+        return self
+
+    def __next__(self) -> Step:
+        """The next Step.  Not a generator wrapping `loop`: dropping one of those would
+        close the loop underneath, and a replay must survive `for ...: break`."""
+        try:
+            return next(self.loop)
+        except StopIteration as stop:
+            if self.result is None:  # a finished loop stops again with None: keep the result
+                self.result = stop.value
+            raise StopIteration from None
 
     def run(self) -> RunResult:
-        """Run the replay to its end and return the loop's RunResult."""
+        """Run the replay to its end (from wherever iterating it stopped); return the RunResult."""
         for _ in self:
             pass
         assert self.result is not None

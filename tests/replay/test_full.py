@@ -46,6 +46,15 @@ def test_a_full_replay_needs_no_tools_and_shows_the_model_the_recorded_schemas(t
     ]
 
 
+def test_a_replay_stepped_by_hand_then_run_keeps_its_result(tmp_path) -> None:
+    trace, recorded, _ = record_demo(tmp_path)
+    run = replay(trace, out=tmp_path / "again")
+    first_two = [next(iter(run)).number, next(iter(run)).number]
+    result = run.run()
+    assert first_two == [1, 2] and len(result.steps) == len(recorded)
+    assert list(run) == [] and run.result is result  # a finished replay stays finished
+
+
 def test_the_replay_trace_goes_to_the_default_runs_folder(tmp_path, monkeypatch) -> None:
     trace, _, _ = record_demo(tmp_path)
     monkeypatch.chdir(tmp_path)
