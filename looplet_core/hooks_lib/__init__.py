@@ -49,9 +49,9 @@ _HOME = {
     "CheckpointError": "checkpoint_read",
     "PendingCall": "checkpoint_read",
     "load_checkpoint": "checkpoint_read",
-    "PendingCallError": "resume",
-    "ResumeError": "resume",
-    "resume": "resume",
+    "PendingCallError": "checkpoint_resume",
+    "ResumeError": "checkpoint_resume",
+    "resume": "checkpoint_resume",
 }
 
 

@@ -1,0 +1,175 @@
+"""The agent the kill-and-resume tests run, kill and resume.
+
+    python -m tests.hooks_lib.kill_agent DIR LOG KILL_AT
+
+runs it with a CheckpointHook journaling into DIR.  Every real tool execution
+appends `{"tag": ...}` to LOG (one write, so a kill cannot tear it), which is
+how a test knows whether a pending call really ran.  With KILL_AT > 0 the
+process SIGKILLs itself at the KILL_AT-th Python or C function call after the
+run starts (counted with sys.setprofile), so kills land anywhere: inside a
+tool, between a tool's effect and its return, inside a journal write, between
+steps.  With KILL_AT = 0 it finishes and prints how many calls it counted.
+
+The script mixes one-call and multi-call turns, a reply without a tool call,
+a pre_prompt hook that adds a message on turn 4, a pre_dispatch hook that
+rewrites arguments, a post_dispatch hook whose injections land at the end of a
+turn, and a registry that keeps state
+(`notes`), restored through `checkpoint_state`/`restore_state`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from looplet_core import (
+    Inject,
+    LLMResponse,
+    Rewrite,
+    ScriptedBackend,
+    ToolCall,
+    ToolRegistry,
+    Usage,
+    composable_loop,
+    tool,
+    tools_from,
+)
+from looplet_core.hooks_lib import CheckpointHook
+
+
+class Notebook(ToolRegistry):
+    """A registry whose tools share a list of notes: state a resume must restore."""
+
+    def __init__(self, log: str) -> None:
+        super().__init__()
+        self.notes: list[str] = []
+        self.log = log
+
+        @tool
+        def note(tag: str, text: str) -> str:
+            """Add a note."""
+            self.notes.append(text)
+            self.ran(tag)
+            return f"note {len(self.notes)}: {text}"
+
+        @tool
+        def count(tag: str) -> int:
+            """How many notes there are."""
+            self.ran(tag)
+            return len(self.notes)
+
+        @tool
+        def shout(tag: str, text: str) -> str:
+            """Upper-case the text."""
+            self.ran(tag)
+            return text.upper()
+
+        for item in tools_from([note, count, shout]):
+            self.register(item)
+
+    def ran(self, tag: str) -> None:
+        descriptor = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(descriptor, (json.dumps({"tag": tag}) + "\n").encode())
+        finally:
+            os.close(descriptor)
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"notes": list(self.notes)}
+
+    def restore_state(self, data: dict[str, Any]) -> None:
+        self.notes[:] = data["notes"]
+
+
+class Reminder:
+    """Adds a user message before turn 4's model call."""
+
+    def pre_prompt(self, state: Any, prompt: Any) -> str | None:
+        return "Reminder: keep notes short." if state.turn == 4 else None
+
+
+class Emphasis:
+    """Rewrites every shout to end with "!", as an approval edit would."""
+
+    def pre_dispatch(self, state: Any, call: ToolCall) -> Rewrite | None:
+        if call.name != "shout":
+            return None
+        return Rewrite({**call.args, "text": call.args["text"] + "!"}, "emphasis")
+
+
+class Echo:
+    """Each shout leaves a message for the model, added when the turn ends."""
+
+    def post_dispatch(self, state: Any, call: ToolCall, result: Any) -> Inject | None:
+        return Inject(f"you shouted {call.args['tag']}") if call.name == "shout" else None
+
+
+def _calls(*items: tuple[str, dict[str, str]]) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(name, args) for name, args in items)
+
+
+TURNS: list[tuple[str, tuple[ToolCall, ...]]] = [
+    ("first note", _calls(("note", {"tag": "t1", "text": "alpha"}))),
+    (
+        "three at once",
+        _calls(
+            ("note", {"tag": "t2", "text": "beta"}),
+            ("shout", {"tag": "t3", "text": "hi"}),
+            ("count", {"tag": "t4"}),
+        ),
+    ),
+    ("I think that is all.", ()),
+    ("more", _calls(("count", {"tag": "t5"}), ("note", {"tag": "t6", "text": "gamma"}))),
+    ("loud", _calls(("shout", {"tag": "t7", "text": "done soon"}))),
+    (
+        "finish",
+        _calls(("note", {"tag": "t8", "text": "delta"}), ("count", {"tag": "t9"})),
+    ),
+    ("bye", _calls(("done", {"answer": "four notes"}))),
+]
+TASK = "take notes"
+TAGS = [call.args["tag"] for _, calls in TURNS for call in calls if "tag" in call.args]
+
+
+def script() -> list[LLMResponse]:
+    return [
+        LLMResponse(text=text, tool_calls=calls, usage=Usage(100 + 10 * turn, 5 + turn))
+        for turn, (text, calls) in enumerate(TURNS)
+    ]
+
+
+def other_hooks() -> list[object]:
+    """The hooks besides the CheckpointHook, fresh (a resumed run gets new ones)."""
+    return [Reminder(), Emphasis(), Echo()]
+
+
+def checkpointed_hooks(directory: str | os.PathLike[str]) -> list[object]:
+    """The first run's hooks: the CheckpointHook first, its pending marker last."""
+    checkpoint = CheckpointHook(directory)
+    return [checkpoint, *other_hooks(), checkpoint.last]
+
+
+def run(directory: str, log: str, kill_at: int) -> int:
+    hooks = checkpointed_hooks(directory)
+    loop = composable_loop(ScriptedBackend(script()), Notebook(log), TASK, hooks=hooks)
+    calls = 0
+
+    def count_calls(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+            if calls == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.setprofile(count_calls)
+    for _ in loop:
+        pass
+    sys.setprofile(None)
+    return calls
+
+
+if __name__ == "__main__":
+    print(run(sys.argv[1], sys.argv[2], int(sys.argv[3])), flush=True)
