@@ -42,6 +42,13 @@ CORE_MODULES = (
     "looplet_core.commands.show",
     "looplet_core.commands.replay",
     "looplet_core.commands.specs",
+    "looplet_core.hooks_lib",
+    "looplet_core.hooks_lib.approval",
+    "looplet_core.hooks_lib.approval_rules",
+    "looplet_core.hooks_lib.console_approval",
+    "looplet_core.hooks_lib.checkpoint",
+    "looplet_core.hooks_lib.checkpoint_read",
+    "looplet_core.hooks_lib.checkpoint_resume",
 )
 
 
