@@ -240,8 +240,8 @@ class ApprovalHook:
         `record_human(step, action, before, after, who)`."""
         self._lock = allocate_lock()
         self._rules: tuple[Rule, ...] = ()
-        self._denies: tuple[Rule, ...] = ()
-        self._others: tuple[Rule, ...] = ()
+        self._in_precedence: tuple[Rule, ...] = ()
+        """The same rules, deny rules first: matching takes the first that applies."""
         self._state: LoopState | None = None
         self.counts: dict[str, int] = dict.fromkeys(
             ("allow", "deny", "approve", "edit", "reject", "skip", "failed"), 0
@@ -257,8 +257,9 @@ class ApprovalHook:
         """Every rule, learned ones first; deny rules win wherever they are."""
         return self._rules
 
-    def add_rule(self, rule: Rule, *, persist: bool = False, who: str | None = None) -> None:
-        """Put `rule` ahead of the others; `persist` also saves it to the rules file.
+    def add_rule(self, rule: Rule, *, persist: bool = False, who: str | None = None) -> Rule:
+        """Put `rule` ahead of the others; `persist` also saves it to the rules file
+        (its source becomes "file").  Returns the rule as added.
 
         With `who`, the change is recorded as a human decision while a run is on.
         """
@@ -273,6 +274,7 @@ class ApprovalHook:
             self._set_rules(rules)
         if who is not None:
             self._record(self._state, "add_rule", None, rule.describe(), who)
+        return rule
 
     def remove_rule(self, rule: Rule, *, who: str | None = None) -> None:
         """Drop `rule` (one equal to it); a rule from the rules file leaves the file too."""
@@ -324,10 +326,10 @@ class ApprovalHook:
     # -- internals ----------------------------------------------------------
 
     def _set_rules(self, rules: Iterable[Rule]) -> None:
-        """Swap in a new rule set; readers see the old tuples or the new, never a mix."""
+        """Swap in a new rule set; a call being judged sees the old one or the new."""
         rules = tuple(rules)
-        self._denies = tuple(rule for rule in rules if rule.action == DENY)
-        self._others = tuple(rule for rule in rules if rule.action != DENY)
+        denies = tuple(rule for rule in rules if rule.action == DENY)
+        self._in_precedence = denies + tuple(rule for rule in rules if rule.action != DENY)
         self._rules = rules
 
     def _save(self, rules: Iterable[Rule]) -> None:
@@ -335,17 +337,15 @@ class ApprovalHook:
         save_rules(self.rules_file, [rule for rule in rules if rule.source == "file"])
 
     def _match(self, call: ToolCall, state: LoopState) -> Rule | None:
-        denies, others = self._denies, self._others
-        for group in (denies, others):
-            for rule in group:
-                try:
-                    if rule.matches(call, state):
-                        return rule
-                except Exception as exc:
-                    raise _MatcherFailed(
-                        f"rule {rule.describe()!r} could not be checked "
-                        f"({_describe(exc)}), so the call was not run"
-                    ) from exc
+        for rule in self._in_precedence:
+            try:
+                if rule.matches(call, state):
+                    return rule
+            except Exception as exc:
+                raise _MatcherFailed(
+                    f"rule {rule.describe()!r} could not be checked "
+                    f"({_describe(exc)}), so the call was not run"
+                ) from exc
         return None
 
     def _ask(self, state: LoopState, call: ToolCall, rule: Rule | None) -> Any:
@@ -382,7 +382,7 @@ class ApprovalHook:
                 return self._fail(f"an approval can only add an allow rule, not {rule.action}")
             self._record(state, "approve", args, args, answer.who)
             if rule is not None:
-                self.add_rule(rule, persist=answer.persist)
+                rule = self.add_rule(rule, persist=answer.persist)
                 self._record(state, "add_rule", None, rule.describe(), answer.who)
             self.counts["approve"] += 1
             scope = "once" if rule is None else rule.describe()

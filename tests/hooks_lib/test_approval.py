@@ -460,3 +460,40 @@ def test_a_decision_that_cannot_be_recorded_is_not_acted_on():
     workspace, steps, _ = run([delete("a")], hook)
     assert workspace.ran == []
     assert "OSError: disk full" in steps[0].tool_result.error
+
+
+def test_rule_changes_a_person_makes_mid_run_are_in_the_trace(tmp_path):
+    """What a debugger does while paused: removes a rule and adds one, then approves."""
+    sink = ProvenanceSink(tmp_path / "trace")
+    reads = Rule("read_file", "allow")
+    hook = ApprovalHook([reads, Rule("done", "allow")], recorder=sink)
+
+    def edit_rules_then_approve(request):
+        hook.remove_rule(reads, who="user at keyboard")
+        hook.add_rule(Rule("read_file", "deny", reason="reads are off"), who="user at keyboard")
+        return Approve()
+
+    hook.ask = edit_rules_then_approve
+    workspace, steps, _ = run([delete("a"), read("b")], hook, hooks=[sink])
+    assert workspace.ran == [("delete_file", {"path": "a", "force": False})]
+    assert steps[1].tool_result.error == "reads are off"
+    human = [
+        (h.step, h.action, h.before, h.after)
+        for h in open_trace(tmp_path / "trace").detail(0).human
+    ]
+    assert human == [
+        (1, "remove_rule", "allow read_file [config]", None),
+        (1, "add_rule", None, "deny read_file [config]"),
+        (1, "approve", {"path": "a"}, {"path": "a"}),
+    ]
+
+
+def test_a_persisted_approval_is_recorded_as_the_file_rule_it_became(tmp_path):
+    sink = ProvenanceSink(tmp_path / "trace")
+    ask = Scripted(lambda request: Approve(request.tool_rule(), persist=True))
+    hook = ApprovalHook(
+        [Rule("done", "allow")], ask=ask, recorder=sink, rules_file=tmp_path / "r.json"
+    )
+    run([delete("a")], hook, hooks=[sink])
+    (_, added) = open_trace(tmp_path / "trace").detail(0).human
+    assert (added.action, added.after) == ("add_rule", "allow delete_file [file]")
