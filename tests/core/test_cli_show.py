@@ -15,6 +15,7 @@ from looplet_core import ScriptedBackend, Step, ToolCall, composable_loop, tool
 from looplet_core.cli import main
 from looplet_core.examples.demo import TASK
 from looplet_core.provenance import ProvenanceSink
+from looplet_core.replay import replay
 from tests.helpers import drive
 from tests.replay.demo_run import record_demo
 
@@ -45,6 +46,17 @@ def test_show_prints_the_header_every_step_and_no_problems(tmp_path, capsys) -> 
     assert fields["duration"].strip().endswith(" ms")
     assert body.splitlines() == [step.pretty() for step in steps]
     assert "problems" not in out
+
+
+def test_show_says_which_trace_a_replay_replayed(tmp_path, capsys) -> None:
+    trace, _, _ = record_demo(tmp_path)
+    live = ScriptedBackend([ToolCall("done", {"answer": "early"})])
+    replay(trace, fork_at=9, llm=live, out=tmp_path / "fork").run()
+    code, out, _ = run_main(capsys, "show", str(tmp_path / "fork"))
+    assert code == 0
+    assert f"replay:   of {trace} at step 9 (full)" in out.splitlines()
+    _, plain, _ = run_main(capsys, "show", str(trace))
+    assert "replay:" not in plain
 
 
 def test_show_json_is_the_meta_every_step_and_the_problems(tmp_path, capsys) -> None:

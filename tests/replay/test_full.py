@@ -41,6 +41,7 @@ def test_a_full_replay_needs_no_tools_and_shows_the_model_the_recorded_schemas(t
     assert header["tools"] == json.loads((trace / "header.json").read_text())["tools"]
     assert header["settings"]["max_steps"] == 20  # the demo's limit, taken from the recording
     reread = open_trace(tmp_path / "replayed")
+    assert reread.meta.forked_from == header["forked_from"]
     assert [essence(reread.detail(i).step) for i in range(len(reread))] == [
         essence(step) for step in recorded
     ]
