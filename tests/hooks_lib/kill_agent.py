@@ -141,6 +141,14 @@ def script() -> list[LLMResponse]:
     ]
 
 
+def ran_tags(log: str | os.PathLike[str]) -> list[str]:
+    """The tags of the tool executions LOG records, in order."""
+    if not os.path.exists(log):
+        return []
+    with open(log, encoding="utf-8") as file:
+        return [json.loads(line)["tag"] for line in file]
+
+
 def other_hooks() -> list[object]:
     """The hooks besides the CheckpointHook, fresh (a resumed run gets new ones)."""
     return [Reminder(), Emphasis(), Echo()]

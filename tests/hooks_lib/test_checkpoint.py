@@ -35,6 +35,7 @@ from tests.hooks_lib.kill_agent import (
     Notebook,
     checkpointed_hooks,
     other_hooks,
+    ran_tags,
     script,
 )
 
@@ -75,12 +76,6 @@ def resume_agent(folder: Path, log: Path, **options):
 def outcomes(steps):
     """What each step did, without its timings."""
     return [(s.tool_result.data, s.tool_result.error, s.tool_result.error_kind) for s in steps]
-
-
-def ran_tags(log: Path) -> list[str]:
-    if not log.exists():
-        return []
-    return [json.loads(line)["tag"] for line in log.read_text().splitlines()]
 
 
 # -- the journal ------------------------------------------------------------------

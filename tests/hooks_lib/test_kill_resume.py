@@ -9,7 +9,6 @@ the uninterrupted run's exact message list, and every tool must have run once.
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import subprocess
@@ -32,6 +31,7 @@ from tests.hooks_lib.kill_agent import (
     Notebook,
     checkpointed_hooks,
     other_hooks,
+    ran_tags,
     script,
 )
 
@@ -47,12 +47,6 @@ def start_agent(folder: Path, log: Path, kill_at: int) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-
-
-def ran(log: Path) -> list[str]:
-    return (
-        [json.loads(line)["tag"] for line in log.read_text().splitlines()] if log.exists() else []
     )
 
 
@@ -75,7 +69,7 @@ def finish(folder: Path, log: Path) -> tuple[tuple, str]:
         call = checkpoint.pending.call
         with pytest.raises(PendingCallError, match=call.id):
             resume(folder, llm, tools, hooks=other_hooks())
-        if call.args.get("tag") in ran(log):
+        if call.args.get("tag") in ran_tags(log):
             options = {"pending": "done", "result": REFERENCE.results[call.id]}
             action = "resumed, pending call marked done"
         else:
@@ -107,7 +101,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     whole = load_checkpoint(tmp_path / "whole")
     REFERENCE.messages = whole.final_messages
     REFERENCE.results = {step.tool_call.id: step.tool_result for step in whole.steps}
-    assert ran(tmp_path / "whole.log") == TAGS
+    assert ran_tags(tmp_path / "whole.log") == TAGS
 
     chooser = random.Random(SEED)
     points = sorted(chooser.sample(range(1, REFERENCE.calls + 1), KILLS))
@@ -120,7 +114,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
         messages, action = finish(folder, log)
         actions.append(action)
         assert messages == REFERENCE.messages, (point, action)
-        assert sorted(ran(log)) == sorted(TAGS), (point, action)  # each tool ran exactly once
+        assert sorted(ran_tags(log)) == sorted(TAGS), (point, action)  # each tool ran exactly once
     print(f"\n{REFERENCE.calls} calls; kills at {points}:")
     for action in sorted(set(actions)):
         print(f"  {actions.count(action)} x {action}")
