@@ -16,12 +16,15 @@ as it will run (after rewrites and edits), and a run killed while a person
 was still deciding about a call leaves no pending call behind.  Without it the
 CheckpointHook writes that record itself, before the other hooks.
 
-Each record is appended to `checkpoint.jsonl` with one write and fsynced
-before the loop goes on (the format is described in `checkpoint_read`).  A
-record is committed once its line is complete, so the checkpoint is always
-consistent: a kill leaves at most a torn last line, which readers ignore and
-`resume` cuts off.  Per step that is three small appends, whatever the length
-of the run: the conversation is stored as what each turn added.
+Each record is appended to `checkpoint.jsonl` with one write, so a killed
+process never loses a record the loop had moved past, and a record is
+committed once its line is complete: the journal is always consistent, a kill
+leaves at most a torn last line, which readers ignore and `resume` cuts off.
+The pending-call record is also fsynced before the call is dispatched (which
+makes every record before it durable too), so even after a power cut the
+journal never shows a call as not started when its tool may have run.  Per
+step that is a few small appends and one fsync, whatever the length of the
+run: the conversation is stored as what each turn added.
 
 A tool registry or model backend may keep state worth restoring (a sandbox's
 files, a scripted backend's position): if it has `checkpoint_state()`
@@ -182,7 +185,7 @@ class CheckpointHook:
         }
         self._add_messages(record, result.messages, state.history_version)
         try:
-            self._write(record)
+            self._write(record, durable=True)
         finally:
             self._close()
 
@@ -193,7 +196,8 @@ class CheckpointHook:
 
     def _write_pending(self, state: LoopState, call: ToolCall) -> None:
         step = len(state.steps) + 1
-        self._write({"kind": "pending", "step": step, "turn": state.turn, "call": call.to_dict()})
+        record = {"kind": "pending", "step": step, "turn": state.turn, "call": call.to_dict()}
+        self._write(record, durable=True)
 
     def _interrupted_turn(self, state: LoopState) -> Checkpoint | None:
         """The checkpoint being continued, while a resume replays its interrupted turn
@@ -211,8 +215,9 @@ class CheckpointHook:
         record["n"] = len(messages)
         record["messages"] = [message.to_dict() for message in messages[start:]]
 
-    def _write(self, record: dict[str, Any]) -> None:
-        """Append one record and fsync it: committed before the loop goes on."""
+    def _write(self, record: dict[str, Any], durable: bool = False) -> None:
+        """Append one record (committed before the loop goes on); `durable` fsyncs the
+        journal, making it and every record before it survive a power cut."""
         if self._fd is None:
             raise RuntimeError("CheckpointHook: no run is being journaled (pre_loop has not run)")
         try:
@@ -225,7 +230,8 @@ class CheckpointHook:
         written = os.write(self._fd, data)
         while written < len(data):
             written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
+        if durable:
+            os.fsync(self._fd)
         self._bytes += len(data)
         self._records += 1
 

@@ -1,8 +1,8 @@
 """Reading a checkpoint directory back: where a run stood when it stopped.
 
 A checkpoint is one append-only journal, `checkpoint.jsonl`, written by
-`CheckpointHook`: one JSON record per line, each appended and fsynced before the
-run moves on.  A record is committed once its line is complete, so a process
+`CheckpointHook`: one JSON record per line, each appended with one write
+before the run moves on.  A record is committed once its line is complete, so a process
 killed mid-write leaves at most one torn last line, which is ignored; the
 journal up to it is always a consistent state.  The records:
 
