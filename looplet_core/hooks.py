@@ -99,9 +99,11 @@ class Rewrite(Record):
 
 
 class Replace(Record):
-    """pre_dispatch: skip the tool and use this result; post_dispatch: swap the result.
+    """pre_dispatch: skip the tool and use this result; post_dispatch: swap the result;
+    pre_prompt: replace the conversation with `result`, a list of Messages, saying why.
 
-    `result` may be a ToolResult or plain data, which becomes a successful result.
+    In pre_dispatch and post_dispatch, `result` may be a ToolResult or plain
+    data, which becomes a successful result.
     """
 
     __slots__ = ("result", "reason")
@@ -137,7 +139,7 @@ PHASES = (
 )
 
 _ALLOWED: dict[str, tuple[type, ...]] = {
-    "pre_prompt": (str, list, tuple, Stop),
+    "pre_prompt": (str, list, tuple, Replace, Stop),
     "pre_dispatch": (Allow, Deny, Rewrite, Replace, Stop),
     "post_dispatch": (Replace, Inject, Stop),
     "check_done": (Block,),
@@ -189,7 +191,8 @@ class HookRunner:
             self._record(name, phase, None, "", started)
 
     def pre_prompt(self, state: LoopState, prompt: Prompt) -> Stop | None:
-        """Injections append to the conversation, edits replace it; the first Stop wins."""
+        """Injections append to the conversation, edits (a list, or a Replace holding one)
+        replace it; the first Stop wins."""
         for name, method in self._phases["pre_prompt"]:
             started = perf_counter_ns()
             outcome = _checked(name, "pre_prompt", method(state, prompt))
@@ -201,6 +204,9 @@ class HookRunner:
             elif isinstance(outcome, str):
                 state.append(Message("user", outcome))
                 self._record(name, "pre_prompt", "inject", _first_line(outcome), started)
+            elif isinstance(outcome, Replace):  # an edit that says why (compaction does)
+                state.replace_messages(_as_messages(name, outcome.result))
+                self._record(name, "pre_prompt", "edit", outcome.reason, started)
             else:
                 state.replace_messages(_as_messages(name, outcome))
                 self._record(name, "pre_prompt", "edit", f"{len(outcome)} messages", started)
@@ -309,6 +315,11 @@ def _stop_label(stop: Stop) -> str:
 
 
 def _as_messages(hook: str, edited: Sequence[Any]) -> list[Message]:
+    if not isinstance(edited, list | tuple):
+        raise TypeError(
+            f"hook {hook!r} returned Replace from pre_prompt holding "
+            f"{type(edited).__name__}; expected a list of Messages"
+        )
     messages = list(edited)
     for message in messages:
         if not isinstance(message, Message):
