@@ -140,6 +140,9 @@ class TraceMeta(Record):
     version), "looplet-0.4" or "mini-swe-agent-1.1" (the trajectory's own
     `trajectory_format`).  `forked_from` is the header's record of the trace a
     replay or fork started from (`{"path", "step", "mode"}`), or None.
+    `annotations` holds what hooks left in the trace through
+    `ProvenanceSink.annotate` (eval grades under "evals", compactions under
+    "compactions", ...); empty for runs without any, and for foreign formats.
     """
 
     __slots__ = (
@@ -160,6 +163,7 @@ class TraceMeta(Record):
         "usage",
         "cost",
         "duration_ms",
+        "annotations",
     )
     format: str
     task: str | None
@@ -178,8 +182,10 @@ class TraceMeta(Record):
     usage: Usage
     cost: float | None
     duration_ms: float | None
+    annotations: dict[str, Any]
 
     def __init__(self, **fields: Any) -> None:
+        fields.setdefault("annotations", {})  # only our own format has them
         for name in self._field_names:
             set_field(self, name, fields.pop(name))
         if fields:

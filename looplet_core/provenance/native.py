@@ -336,6 +336,7 @@ class NativeTrace(Trace):
             usage = Usage(sum(i for i, _ in turns.values()), sum(o for _, o in turns.values()))
         last_turn = self._entries[-1][1] if self._entries else 0
         forked_from = header.get("forked_from")
+        annotations = summary.get("annotations")
         version = header["version"] if is_int(header.get("version")) else fmt.VERSION
         return TraceMeta(
             format=f"{fmt.FORMAT}/{version}",
@@ -357,6 +358,7 @@ class NativeTrace(Trace):
             duration_ms=summary.get("duration_ms")
             if isinstance(summary.get("duration_ms"), int | float)
             else None,
+            annotations=dict(annotations) if isinstance(annotations, dict) else {},
         )
 
 

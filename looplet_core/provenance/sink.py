@@ -20,6 +20,7 @@ import os
 import time
 from _thread import allocate_lock
 
+from looplet_core.jsonable import to_jsonable
 from looplet_core.provenance import _format as fmt
 from looplet_core.provenance.redact import Cleaner
 
@@ -182,6 +183,9 @@ class ProvenanceSink:
         """The epoch's raw request without its messages: what later deltas compare with."""
         self._tools: Any = None
         self._header: dict[str, Any] = {}
+        self._annotations: dict[str, Any] = {}
+        self._summary: dict[str, Any] | None = None
+        """summary.json as written, once the run ended: what a late `annotate` adds to."""
 
     # -- hook phases ------------------------------------------------------------
 
@@ -293,6 +297,8 @@ class ProvenanceSink:
                     hook_trace=[entry.to_dict() for entry in result.hook_trace],
                     time=time.time(),
                 )
+                if self._annotations:
+                    record["annotations"] = dict(self._annotations)
                 self._append(record)
                 os.fsync(self._events.fileno())
                 os.fsync(self._index.fileno())
@@ -317,7 +323,27 @@ class ProvenanceSink:
                 "events_bytes": self._offset,
                 "index_bytes": index_bytes,
             }
+            if self._annotations:
+                summary["annotations"] = dict(self._annotations)
+            self._summary = summary
             self._write_json_atomic(fmt.SUMMARY, summary)
+
+    def annotate(self, key: str, value: Any) -> None:
+        """Leave a hook's findings in the trace: `value` (JSON data) under `key` in
+        the run's `annotations` (summary.json and the end record; `TraceMeta.annotations`).
+
+        EvalHook stores its grades this way, ThresholdCompactHook its
+        compactions, MetricsHook its totals.  Called while the run is on, the
+        value is written when it ends; called after the run ended (by a hook
+        later in the list than the sink), summary.json is rewritten with it.
+        """
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"annotate needs a non-empty str key, not {key!r}")
+        with self._lock:
+            self._annotations[key] = to_jsonable(value)
+            if self._summary is not None:
+                self._summary["annotations"] = dict(self._annotations)
+                self._write_json_atomic(fmt.SUMMARY, self._summary)
 
     # -- human decisions --------------------------------------------------------
 
