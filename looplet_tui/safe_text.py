@@ -30,7 +30,6 @@ __all__ = [
     "escape_line",
     "escape_text",
     "literal",
-    "literal_lines",
 ]
 
 ESCAPE_STYLE = "$text-warning italic"
@@ -122,30 +121,8 @@ def escape_line(text: str) -> tuple[str, list[tuple[int, int]]]:
 def literal(text: str, style: str = "") -> Content:
     """One line of untrusted text as Content, shown literally, in `style`."""
     shown, escapes = escape_line(text)
-    return _content(shown, escapes, style)
-
-
-def literal_lines(text: str, style: str = "") -> list[Content]:
-    """Untrusted multi-line text as one Content per line."""
-    shown, escapes = escape_text(text)
-    lines: list[Content] = []
-    offset = 0
-    index = 0
-    for line in shown.split("\n"):
-        end = offset + len(line)
-        own: list[tuple[int, int]] = []
-        while index < len(escapes) and escapes[index][0] < end:
-            first, last = escapes[index]
-            own.append((first - offset, last - offset))
-            index += 1
-        lines.append(_content(line, own, style))
-        offset = end + 1
-    return lines
-
-
-def _content(text: str, escapes: list[tuple[int, int]], style: str) -> Content:
-    spans = [Span(0, len(text), style)] if style and text else []
+    spans = [Span(0, len(shown), style)] if style and shown else []
     spans.extend(Span(start, end, ESCAPE_STYLE) for start, end in escapes)
     # strip_control_codes=False: nothing is left to strip, and stripping would
     # shift the spans computed above.
-    return Content(text, spans, strip_control_codes=False)
+    return Content(shown, spans, strip_control_codes=False)

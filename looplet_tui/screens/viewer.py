@@ -48,7 +48,7 @@ class ViewerScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="viewer.search"),
-        Binding("n", "next_match", "Next match", id="viewer.next_match"),
+        Binding("n", "next_match", "Next match", show=False, id="viewer.next_match"),
         Binding("N", "previous_match", "Previous match", show=False, id="viewer.previous_match"),
         Binding("e", "next_error", "Next error", id="viewer.next_error"),
         Binding("E", "previous_error", "Previous error", show=False, id="viewer.previous_error"),
@@ -82,7 +82,7 @@ class ViewerScreen(Screen[None]):
             yield DetailPanel(id="details")
         yield FindBar(id="find")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def timeline(self) -> Timeline:

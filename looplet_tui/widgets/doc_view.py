@@ -142,6 +142,9 @@ class _Layout:
         self.starts: list[int] = []
         self.shown_rows: list[int] = []
         """Body rows shown per block (fewer than the body has when folded)."""
+        self.notes: list[bool] = []
+        """Whether a block ends with a note saying what is folded away (not for
+        blocks folded to nothing: their heading says it)."""
         row = 0
         for number, block in enumerate(blocks):
             folded = block.fold is not None and number not in expanded
@@ -161,8 +164,8 @@ class _Layout:
             self.bodies.append(body)
             self.starts.append(row)
             self.shown_rows.append(shown)
-            hidden = shown < len(body.rows) or not body.complete
-            row += (block.heading is not None) + shown + hidden + 1
+            self.notes.append(block.fold != 0 and (shown < len(body.rows) or not body.complete))
+            row += (block.heading is not None) + shown + self.notes[-1] + 1
         self.height = max(row - 1, 0)  # no blank row after the last block
 
     def folded(self, number: int) -> bool:
@@ -228,9 +231,12 @@ class DocView(ScrollView, can_focus=True):
         self.post_message(self.Toggled(self, number))
 
     def toggle_all(self) -> None:
-        """Expand every folded block, or fold them all again if all are expanded."""
+        """Expand every folded block; when none is folded, fold them all again."""
         foldable = {n for n, block in enumerate(self._blocks) if block.fold is not None}
-        self._expanded = set() if foldable <= self._expanded else foldable
+        if any(self.is_folded(n) for n in foldable):
+            self._expanded = foldable
+        else:
+            self._expanded = set()
         self._relayout()
 
     def is_folded(self, number: int) -> bool:
@@ -286,14 +292,17 @@ class DocView(ScrollView, can_focus=True):
         body = layout.bodies[number]
         if offset < shown:
             return body.row(offset, block.style), "body"
-        if offset == shown and layout.folded(number):
+        if offset == shown and layout.notes[number]:
             return _fold_note(body, shown), "fold"
         return Content(""), "gap"
 
     def _heading(self, number: int, heading: Content) -> Content:
-        if self._blocks[number].fold is None:
-            return heading
-        return Content("▸ " if self.is_folded(number) else "▾ ") + heading
+        """Foldable blocks get a marker: ▸ while something is hidden, ▾ once expanded."""
+        if self.is_folded(number):
+            return Content("▸ ") + heading
+        if number in self._expanded:
+            return Content("▾ ") + heading
+        return heading
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
@@ -332,7 +341,7 @@ class DocView(ScrollView, can_focus=True):
             return
         heading_row = block.heading is not None and offset == 0
         note_row = offset == (block.heading is not None) + layout.shown_rows[number]
-        if heading_row or (note_row and self.is_folded(number)):
+        if heading_row or (note_row and layout.notes[number]):
             self.toggle_block(number)
 
 

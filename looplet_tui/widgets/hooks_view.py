@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from textual.content import Content
 
@@ -18,22 +19,43 @@ __all__ = ["HooksView"]
 _DECISION_STYLES = {"deny": "$text-error", "block": "$text-error", "stop": "$text-error"}
 
 
-def hook_line(entry: HookTrace) -> Content:
-    """`pre_dispatch  Guard  deny  12µs  reason`: one hook invocation."""
-    decision = entry.decision or "–"
-    style = _DECISION_STYLES.get(
-        decision.casefold(), "$text-accent" if entry.decision else "$text-muted"
-    )
-    parts = [
-        Content.styled(f"{entry.phase:<14}", "$text-muted"),
-        literal(entry.hook, "bold"),
-        Content("  "),
-        literal(decision, style),
-        Content.styled(f"  {entry.micros:,}µs", "$text-muted"),
+_NAME_WIDTH = 24
+"""Hook names longer than this are cut in the table (the copy keeps them whole)."""
+
+
+def _cell(content: Content, width: int) -> Content:
+    """`content` cut or padded to exactly `width` cells, plus a gap."""
+    if content.cell_length > width:
+        content = content.truncate(width, ellipsis=True)
+    return content.pad_right(width - content.cell_length + 2)
+
+
+def hook_table(entries: Sequence[HookTrace]) -> list[Content]:
+    """One row per hook invocation: phase, hook, decision, µs; the reason below it."""
+    phases = [literal(entry.phase, "$text-muted") for entry in entries]
+    hooks = [literal(entry.hook, "bold") for entry in entries]
+    decisions = [
+        literal(entry.decision, _DECISION_STYLES.get(entry.decision.casefold(), "$text-accent"))
+        if entry.decision
+        else Content.styled("–", "$text-muted")
+        for entry in entries
     ]
-    if entry.reason:
-        parts += (Content("  "), literal(entry.reason))
-    return Content.assemble(*parts)
+    phase_width = max(content.cell_length for content in phases)
+    hook_width = min(max(content.cell_length for content in hooks), _NAME_WIDTH)
+    decision_width = max(content.cell_length for content in decisions)
+    rows = []
+    for entry, phase, hook, decision in zip(entries, phases, hooks, decisions, strict=True):
+        rows.append(
+            Content.assemble(
+                _cell(phase, phase_width),
+                _cell(hook, hook_width),
+                _cell(decision, decision_width),
+                Content.styled(f"{entry.micros:>7,}µs", "$text-muted"),
+            )
+        )
+        if entry.reason:
+            rows.append(Content("    ") + literal(entry.reason))
+    return rows
 
 
 class HooksView(StepPane):
@@ -46,7 +68,7 @@ class HooksView(StepPane):
         assert data.detail is not None
         trace = data.detail.step.hook_trace
         blocks = [
-            Block(heading=heading("hook trace"), lines=tuple(hook_line(e) for e in trace))
+            Block(heading=heading("hook trace"), lines=tuple(hook_table(trace)))
             if trace
             else note("no hook ran for this step")
         ]

@@ -90,7 +90,7 @@ class _OneLineEach(Sequence[Content]):
 def elided_block(first: int, messages: Sequence[Message]) -> Block:
     """One folded block standing for many messages, a line each when expanded."""
     return Block(
-        heading=Content(f"⋯ {len(messages):,} more messages"),
+        heading=Content(f"{len(messages):,} more messages, one line each"),
         lines=_OneLineEach(first, messages),
         fold=0,
     )

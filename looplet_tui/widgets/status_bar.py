@@ -68,4 +68,4 @@ class StatusBar(Static):
     """
 
     def show(self, status: Status) -> None:
-        self.update(status_content(status))
+        self.update(status_content(status), layout=False)  # always one row

@@ -36,7 +36,7 @@ class Timeline(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Next step", id="timeline.next"),
-        Binding("k,up", "cursor_up", "Previous step", id="timeline.previous"),
+        Binding("k,up", "cursor_up", "Previous step", show=False, id="timeline.previous"),
         Binding("g,home", "first", "First step", show=False, id="timeline.first"),
         Binding("G,end", "last", "Last step", show=False, id="timeline.last"),
         Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page_down"),
@@ -60,7 +60,7 @@ class Timeline(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"timeline--cursor"}
 
-    cursor: reactive[int] = reactive(0, always_update=False)
+    cursor: reactive[int] = reactive(0, init=False)
     """Position (0-based) of the selected step in the source."""
 
     class Selected(Message):
@@ -176,7 +176,9 @@ class Timeline(ScrollView, can_focus=True):
             self.select(self.position_at(self.row_count - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh()
+        if self.row_count:  # only the two rows whose highlight changed
+            self.refresh_line(self.row_of(old))
+            self.refresh_line(self.row_of(new))
         self.post_message(self.Selected(self, new))
 
     def on_click(self, event: events.Click) -> None:

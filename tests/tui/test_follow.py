@@ -1,0 +1,106 @@
+"""Follow mode: steps another process writes show up, and the view stays put."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from looplet_core import ScriptedBackend, ToolCall, composable_loop
+from looplet_core.provenance import ProvenanceSink
+from looplet_tui.screens.viewer import FOLLOW_INTERVAL_S, ViewerScreen
+from tests.tui.conftest import app_for
+from tests.tui.traces import TOOLS, reply
+
+WAIT = 2 * FOLLOW_INTERVAL_S + 0.05
+"""Two polls and a little: the issue asks for new steps within 0.5 s."""
+
+
+def growing_run(directory):
+    """A run recorded one step per `next()`, as a live agent would write it."""
+    script = [reply(ToolCall("echo", {"text": f"step {n}"})) for n in range(20)]
+    loop = composable_loop(
+        ScriptedBackend(script), TOOLS, "grow", hooks=[ProvenanceSink(directory)], max_steps=20
+    )
+    return loop
+
+
+async def test_new_steps_appear_while_the_cursor_and_scroll_stay_put(tmp_path) -> None:
+    run = tmp_path / "live"
+    loop = growing_run(run)
+    for _ in range(3):
+        next(loop)
+    app = app_for(run, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ViewerScreen)
+        await pilot.press("j")
+        assert screen.timeline.row_count == 3
+        scroll = screen.timeline.scroll_offset
+        for _ in range(4):
+            next(loop)
+        await pilot.pause(WAIT)
+        assert screen.timeline.row_count == 7
+        assert screen.timeline.cursor == 1
+        assert screen.timeline.scroll_offset == scroll
+        assert screen.details.pane().data.position == 1
+        await screen.workers.wait_for_complete()
+        assert len(screen.index) == 7  # the new steps are indexed too
+
+        await pilot.press("F")  # stop following
+        next(loop)
+        await pilot.pause(WAIT)
+        assert screen.timeline.row_count == 7
+        await pilot.press("F")
+        await pilot.pause(WAIT)
+        assert screen.timeline.row_count == 8
+
+
+async def test_a_search_keeps_up_with_new_steps(tmp_path) -> None:
+    run = tmp_path / "live"
+    loop = growing_run(run)
+    next(loop)
+    app = app_for(run, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"step 2", "enter")
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, ViewerScreen)
+        assert screen.search is not None and screen.search.matches == []
+        next(loop)
+        next(loop)
+        await pilot.pause(WAIT)
+        await app.workers.wait_for_complete()
+        assert screen.search.matches == [2]
+
+
+async def test_a_run_with_no_steps_yet_shows_its_first_step_once_it_arrives(tmp_path) -> None:
+    """The agent is waiting for its first model reply in another thread."""
+    run = tmp_path / "live"
+    answer = threading.Event()
+
+    def first_reply(prompt: object) -> object:
+        answer.wait(timeout=10)
+        return reply(ToolCall("echo", {"text": "first"}))
+
+    llm = ScriptedBackend([first_reply, reply(ToolCall("done", {"answer": "ok"}))])
+    agent = threading.Thread(
+        target=lambda: list(composable_loop(llm, TOOLS, "wait", hooks=[ProvenanceSink(run)]))
+    )
+    agent.start()
+    try:
+        while not (run / "events.jsonl").exists():
+            await asyncio.sleep(0.01)
+        app = app_for(run, follow=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ViewerScreen)
+            assert screen.timeline.row_count == 0
+            assert "no steps recorded yet" in screen.details.pane().rendered_lines()[0]
+            answer.set()
+            agent.join(timeout=10)
+            await pilot.pause(WAIT)
+            assert screen.timeline.row_count == 2
+            assert screen.details.pane().data.position == 0
+    finally:
+        answer.set()
+        agent.join(timeout=10)
