@@ -24,7 +24,7 @@ from looplet_core.provenance.formats._common import (
     file_signature,
     float_or_none,
     iso_utc,
-    to_float,
+    paused_gc,
 )
 from looplet_core.provenance.formats.minisweagent_steps import (
     Grouping,
@@ -55,6 +55,7 @@ _STOP_REASONS = {
 }
 """Exit statuses in our terms; any other one (a format-error streak, an exception
 class name after a crash) is an error."""
+_NO_USAGE = Usage()
 _TASK_PLACEHOLDER = re.compile(r"\{\{\s*task\s*\}\}")
 BASH_TOOL = {
     "name": "bash",
@@ -82,6 +83,8 @@ class MiniSweAgentTrace(Trace):
         self._signature: tuple[int, int] | None = None
         self._converted: list[Message | None] = []
         """Messages converted so far, in order: every prompt is a prefix of the list."""
+        self._summaries: list[StepSummary | None] = []
+        """Summaries built so far, by position (a timeline asks for the same rows often)."""
         self._load(first=True)
 
     # -- loading ----------------------------------------------------------------
@@ -95,13 +98,14 @@ class MiniSweAgentTrace(Trace):
         finds less than the last one (a rewrite caught half way) keeps the last one."""
         signature = file_signature(self.path)
         problems: list[str] = []
-        document = self._read(problems, first)
-        if document is None:
-            return
-        info, messages, trajectory_format = _parts(document, self._name, problems)
+        with paused_gc():
+            document = self._read(problems, first)
+            if document is None:
+                return
+            info, messages, trajectory_format = _parts(document, self._name, problems)
+            grouping = group_steps(messages or [])
         if first and info is None and messages is None:
             raise TraceError(f"{self.path}: nothing readable ({'; '.join(problems)})")
-        grouping = group_steps(messages or [])
         if not first and len(grouping.entries) < len(self._entries) and problems:
             self._state = [
                 f"{self._name} changed but cannot be read whole now ({problems[-1]}); "
@@ -113,6 +117,7 @@ class MiniSweAgentTrace(Trace):
         self._format = trajectory_format or _FORMAT_PREFIX
         self._grouping = grouping
         self._converted = []
+        self._summaries = [None] * len(grouping.entries)
         self._state = problems + [f"{self._name}: {p}" for p in grouping.problems]
         self._entries[:] = grouping.entries
 
@@ -147,14 +152,22 @@ class MiniSweAgentTrace(Trace):
     # -- steps ------------------------------------------------------------------
 
     def _summary(self, entry: tuple[int, int, int, int, int, float | None]) -> StepSummary:
+        position = entry[0] - 1
+        summary = self._summaries[position]
+        if summary is None:
+            summary = self._summaries[position] = self._summarise(entry)
+        return summary
+
+    def _summarise(self, entry: tuple[int, int, int, int, int, float | None]) -> StepSummary:
         number_, turn, message, action, result, started = entry
+        extra = self._messages[message]["extra"]  # a dict: the message has actions
         _output, error, error_kind, duration = outcome(self._messages, result, started)
-        usage = _usage(extra_of(self._messages[message]))
+        usage = _usage(extra)
         return StepSummary(
             number_,
             turn,
             "bash",
-            preview_args(_args(actions_of(self._messages[message])[action])),
+            preview_args(_args(extra["actions"][action])),
             error is None,
             None if error_kind is None else str(error_kind),
             duration,
@@ -195,8 +208,9 @@ class MiniSweAgentTrace(Trace):
     def _prompt(self, end: int) -> tuple[Message, ...]:
         """The messages before `messages[end]`: what the model was sent for that reply."""
         converted = self._converted
-        while len(converted) < end:
-            converted.append(_message(self._messages[len(converted)]))
+        with paused_gc():
+            while len(converted) < end:
+                converted.append(_message(self._messages[len(converted)]))
         return tuple(message for message in converted[:end] if message is not None)
 
     def _conversation(self) -> tuple[Message, ...] | None:
@@ -364,16 +378,19 @@ def _usage(extra: dict[str, Any]) -> Usage:
     """Token counts from the litellm response dump; cached prompt tokens are counted
     apart, as our Usage wants."""
     response = extra.get("response")
-    usage = response.get("usage") if isinstance(response, dict) else None
-    if not isinstance(usage, dict):
-        return Usage()
+    usage = response.get("usage") if type(response) is dict else None
+    if type(usage) is not dict:
+        return _NO_USAGE
     details = usage.get("prompt_tokens_details")
-    cached = details.get("cached_tokens") if isinstance(details, dict) else None
-    read = int(to_float(cached if cached is not None else usage.get("cache_read_input_tokens")))
-    written = int(to_float(usage.get("cache_creation_input_tokens")))
-    prompt = int(to_float(usage.get("prompt_tokens")))
-    completion = int(to_float(usage.get("completion_tokens")))
+    cached = details.get("cached_tokens") if type(details) is dict else None
+    read = _count(cached) or _count(usage.get("cache_read_input_tokens"))
+    written = _count(usage.get("cache_creation_input_tokens"))
+    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
     return Usage(max(0, prompt - read - written), completion, read, written)
+
+
+def _count(value: Any) -> int:
+    return value if type(value) is int else 0
 
 
 def _finish_reason(response: Any) -> str | None:

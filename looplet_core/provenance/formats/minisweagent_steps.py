@@ -29,6 +29,7 @@ __all__ = ["SUBMIT_MARKER", "Grouping", "actions_of", "extra_of", "group_steps",
 SUBMIT_MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 """The first output line with which a command submits (mini-swe-agent's default config)."""
 _EMPTY: dict[str, Any] = {}
+_OBSERVATION_ROLES = ("tool", "user")
 
 
 class Grouping:
@@ -64,57 +65,61 @@ def actions_of(message: Any) -> list[Any]:
 
 
 def group_steps(messages: list[Any]) -> Grouping:
-    """Every action of every assistant message as a step, in order."""
+    """Every action of every assistant message as a step, in order, in one pass."""
     found = Grouping()
     clock: float | None = None
     """The latest time seen: a command starts when the reply or the command before it ends."""
-    index, count = 0, len(messages)
-    while index < count:
-        message = messages[index]
+    replying = -1
+    """The assistant message whose observations are being collected, or -1."""
+    observations: list[int] = []
+    for index, message in enumerate(messages):
         if type(message) is not dict:
             found.problems.append(f"messages[{index}] is {kind(message)}, not a message")
-            index += 1
             continue
-        role, extra = message.get("role"), extra_of(message)
+        role, extra = message.get("role"), message.get("extra")
+        if type(extra) is not dict:
+            extra = _EMPTY
+        if replying >= 0:
+            if role in _OBSERVATION_ROLES and _is_observation(extra):
+                observations.append(index)
+                continue
+            clock = _add_actions(found, messages, replying, observations, clock)
+            replying, observations = -1, []
         if role == "assistant":
             found.turns += 1
             clock = _later(clock, extra.get("timestamp"))
-            observed = 0
-            while index + 1 + observed < count and _is_observation(messages[index + 1 + observed]):
-                observed += 1
-            clock = _add_actions(found, messages, index, observed, clock)
-            index += 1 + observed
-            continue
-        if role == "exit":
+            replying = index
+        elif role == "exit":
             found.exit_index = index
         elif extra.get("interrupt_type") == "FormatError":
             found.turns += 1
             found.format_errors += 1
-        index += 1
+    if replying >= 0:
+        _add_actions(found, messages, replying, observations, clock)
     _attach_submission(found, messages)
     return found
 
 
 def _add_actions(
-    found: Grouping, messages: list[Any], index: int, observed: int, clock: float | None
+    found: Grouping, messages: list[Any], index: int, observations: list[int], clock: float | None
 ) -> float | None:
-    """Add the steps of the assistant message at `index`, answered by the `observed`
-    observations after it; return the time the last of them ended."""
+    """Add the steps of the assistant message at `index`, answered in order by the
+    `observations` (message indices); return the time the last of them ended."""
     actions = extra_of(messages[index]).get("actions")
     if type(actions) is not list:
         found.problems.append(f"messages[{index}]: an assistant message without an actions list")
         return clock
     for position, action in enumerate(actions):
-        if type(action) is not dict or not isinstance(action.get("command"), str):
+        if type(action) is not dict or type(action.get("command")) is not str:
             found.problems.append(f"messages[{index}]: action {position + 1} has no command")
-        result = index + 1 + position if position < observed else -1
+        result = observations[position] if position < len(observations) else -1
         step_number = len(found.entries) + 1
         found.entries.append((step_number, found.turns, index, position, result, clock))
         if result >= 0:
-            clock = _later(clock, extra_of(messages[result]).get("timestamp"))
-    if observed > len(actions):
+            clock = _later(clock, messages[result]["extra"].get("timestamp"))
+    if len(observations) > len(actions):
         found.problems.append(
-            f"messages[{index + 1 + len(actions)}]: an observation without a command"
+            f"messages[{observations[len(actions)]}]: an observation without a command"
         )
     return clock
 
@@ -169,10 +174,8 @@ def _command(action: Any) -> Any:
     return action.get("command") if type(action) is dict else None
 
 
-def _is_observation(message: Any) -> bool:
-    if type(message) is not dict or message.get("role") not in ("tool", "user"):
-        return False
-    extra = extra_of(message)
+def _is_observation(extra: dict[str, Any]) -> bool:
+    """Whether a tool or user message with this `extra` reports a command's result."""
     return ("returncode" in extra or "raw_output" in extra) and "interrupt_type" not in extra
 
 
