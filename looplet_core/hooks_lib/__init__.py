@@ -1,6 +1,8 @@
-"""Ship-ready hooks: approval and permissions, checkpoint and resume.
+"""Ship-ready hooks: approval and permissions, checkpoint and resume, context
+compaction, metrics and OpenTelemetry export.
 
     from looplet_core.hooks_lib import ApprovalHook, CheckpointHook, ConsoleApproval, Rule, resume
+    from looplet_core.hooks_lib import ThresholdCompactHook, compact_chain, Prune, Summarize
 
 Each name loads its module on first use, so importing one hook does not pay
 for the others (the console front-end, for one, is not needed by the TUI).
@@ -17,15 +19,23 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "CheckpointHook",
+    "Compaction",
+    "CompactionChain",
     "ConsoleApproval",
     "Edit",
     "PendingCall",
     "PendingCallError",
+    "Prune",
     "Reject",
     "ResumeError",
     "Rule",
     "RulesFileError",
     "Skip",
+    "Summarize",
+    "ThresholdCompactHook",
+    "Truncate",
+    "compact_chain",
+    "estimate_tokens",
     "load_checkpoint",
     "load_rules",
     "resume",
@@ -52,6 +62,14 @@ _HOME = {
     "PendingCallError": "checkpoint_resume",
     "ResumeError": "checkpoint_resume",
     "resume": "checkpoint_resume",
+    "Compaction": "compaction",
+    "CompactionChain": "compaction",
+    "ThresholdCompactHook": "compaction",
+    "compact_chain": "compaction",
+    "Prune": "compaction_stages",
+    "Summarize": "compaction_stages",
+    "Truncate": "compaction_stages",
+    "estimate_tokens": "compaction_units",
 }
 
 

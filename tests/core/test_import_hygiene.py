@@ -49,6 +49,9 @@ CORE_MODULES = (
     "looplet_core.hooks_lib.checkpoint",
     "looplet_core.hooks_lib.checkpoint_read",
     "looplet_core.hooks_lib.checkpoint_resume",
+    "looplet_core.hooks_lib.compaction",
+    "looplet_core.hooks_lib.compaction_stages",
+    "looplet_core.hooks_lib.compaction_units",
 )
 
 
