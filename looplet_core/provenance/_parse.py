@@ -36,6 +36,21 @@ def decode(data: bytes, shown: str, problems: list[str]) -> str:
         return data.decode("utf-8", "replace")
 
 
+def read_bytes(
+    path: str, shown: str, problems: list[str], report_missing: bool = True
+) -> bytes | None:
+    """A whole file, or None with the reason appended to `problems`."""
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        if report_missing:
+            problems.append(f"{shown} missing")
+    except OSError as exc:
+        problems.append(f"{shown}: cannot be read ({exc.strerror or exc})")
+    return None
+
+
 def read_json(
     path: str,
     shown: str,
@@ -46,15 +61,8 @@ def read_json(
 ) -> dict[str, Any] | None:
     """A whole-file JSON object, or None with the reason appended to `problems`
     as "<shown>: <reason>".  `lenient` accepts invalid UTF-8 (see `decode`)."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        if report_missing:
-            problems.append(f"{shown} missing")
-        return None
-    except OSError as exc:
-        problems.append(f"{shown}: cannot be read ({exc.strerror or exc})")
+    data = read_bytes(path, shown, problems, report_missing)
+    if data is None:
         return None
     if not data.strip():
         problems.append(f"{shown} is empty")

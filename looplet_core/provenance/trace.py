@@ -93,12 +93,7 @@ class Trace:
     @property
     def meta(self) -> TraceMeta:
         """What the run was and how it ended (task, model, tools, stop reason, totals)."""
-        try:
-            return self._meta()
-        except TraceError:
-            raise
-        except Exception as exc:
-            raise TraceError(f"{self.path}: cannot describe the run ({one_line(exc)})") from exc
+        return self._guarded(self._meta, "cannot describe the run")
 
     def detail(self, index: int) -> StepDetail:
         """Everything recorded about `steps[index]`, with its prompt and response.
@@ -107,35 +102,30 @@ class Trace:
         the step's own record cannot be read.
         """
         entry = self._entries[index]
-        try:
-            return self._detail(entry)
-        except TraceError:
-            raise
-        except Exception as exc:
-            raise TraceError(
-                f"{self.path}: the step at index {index} cannot be read ({one_line(exc)})"
-            ) from exc
+        return self._guarded(
+            lambda: self._detail(entry), f"the step at index {index} cannot be read"
+        )
 
     def conversation(self) -> tuple[Message, ...] | None:
         """The run's final conversation, or None if it has not ended or was not recorded."""
-        try:
-            return self._conversation()
-        except TraceError:
-            raise
-        except Exception as exc:
-            raise TraceError(f"{self.path}: cannot be read ({one_line(exc)})") from exc
+        return self._guarded(self._conversation, "cannot be read")
 
     def refresh(self) -> int:
         """Pick up what was written since the last read (follow mode); return how many
         steps are new (negative if a rewritten file now holds fewer)."""
         before = len(self._entries)
+        self._guarded(self._refresh, "cannot be refreshed")
+        return len(self._entries) - before
+
+    def _guarded(self, call: Callable[[], Any], failure: str) -> Any:
+        """`call()`, with any exception but TraceError turned into one: a reader
+        bug or an unforeseen shape of data must not crash a viewer."""
         try:
-            self._refresh()
+            return call()
         except TraceError:
             raise
         except Exception as exc:
-            raise TraceError(f"{self.path}: cannot be refreshed ({one_line(exc)})") from exc
-        return len(self._entries) - before
+            raise TraceError(f"{self.path}: {failure} ({one_line(exc)})") from exc
 
     # -- for subclasses ---------------------------------------------------------
 

@@ -7,7 +7,7 @@ import gc
 import os
 import time
 
-from looplet_core.provenance._parse import decode
+from looplet_core.provenance._parse import decode, read_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,16 +27,8 @@ __all__ = [
 
 def read_text(path: str, shown: str, problems: list[str]) -> str | None:
     """A whole text file, or None with the reason appended to `problems`."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        problems.append(f"{shown} missing")
-        return None
-    except OSError as exc:
-        problems.append(f"{shown}: cannot be read ({exc.strerror or exc})")
-        return None
-    return decode(data, shown, problems)
+    data = read_bytes(path, shown, problems)
+    return None if data is None else decode(data, shown, problems)
 
 
 def file_signature(path: str) -> tuple[int, int] | None:
