@@ -23,6 +23,7 @@ __all__ = [
     "CompactionChain",
     "ConsoleApproval",
     "Edit",
+    "MetricsHook",
     "PendingCall",
     "PendingCallError",
     "Prune",
@@ -31,6 +32,7 @@ __all__ = [
     "Rule",
     "RulesFileError",
     "Skip",
+    "StepMetrics",
     "Summarize",
     "ThresholdCompactHook",
     "Truncate",
@@ -70,6 +72,8 @@ _HOME = {
     "Summarize": "compaction_stages",
     "Truncate": "compaction_stages",
     "estimate_tokens": "compaction_units",
+    "MetricsHook": "metrics",
+    "StepMetrics": "metrics",
 }
 
 
