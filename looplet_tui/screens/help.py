@@ -75,5 +75,5 @@ class HelpScreen(ModalScreen[None]):
 
 def _line(keys: str, description: str) -> Content:
     return Content.assemble(
-        Content.styled(f"{keys:>18}", "bold $text-accent"), Content(f"  {description}")
+        Content.styled(f"{keys:<16}", "bold $text-accent"), Content(f"  {description}")
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.cells import cell_len, chop_cells
 from textual import events
@@ -32,7 +32,9 @@ from textual.visual import Visual
 
 from looplet_tui.safe_text import ESCAPE_STYLE, escape_text
 
-__all__ = ["Block", "DocView"]
+__all__ = ["Block", "DocView", "Scroll"]
+
+Scroll = Literal["home", "end", "keep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,13 +218,16 @@ class DocView(ScrollView, can_focus=True):
     def blocks(self) -> Sequence[Block]:
         return self._blocks
 
-    def show(self, blocks: Sequence[Block], *, scroll_home: bool = True) -> None:
-        """Replace the document; folded blocks start folded."""
+    def show(self, blocks: Sequence[Block], *, scroll: Scroll = "home") -> None:
+        """Replace the document (folded blocks start folded) and scroll to its top,
+        to its end, or not at all ("keep")."""
         self._blocks = tuple(blocks)
         self._expanded = set()
         self._relayout()
-        if scroll_home:
+        if scroll == "home":
             self.scroll_to(0, 0, animate=False, immediate=True)
+        elif scroll == "end":
+            self.scroll_end(animate=False, immediate=False)  # once the new size is laid out
 
     def toggle_block(self, number: int) -> None:
         """Fold or unfold one block."""

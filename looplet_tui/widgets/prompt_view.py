@@ -10,7 +10,7 @@ from textual.content import Content
 from looplet_core.types import Message
 from looplet_tui.safe_text import literal
 from looplet_tui.source import StepData
-from looplet_tui.widgets.doc_view import Block
+from looplet_tui.widgets.doc_view import Block, Scroll
 from looplet_tui.widgets.step_pane import StepPane, note
 
 __all__ = ["PromptView"]
@@ -100,6 +100,7 @@ class PromptView(StepPane):
     """The conversation the model was sent, with role labels; long messages folded."""
 
     title = "Prompt"
+    opens_at: Scroll = "end"  # the newest messages, the ones this turn added, first
 
     def blocks_for(self, data: StepData) -> list[Block]:
         prompt = data.detail.prompt if data.detail else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from looplet_tui.source import StepData
-from looplet_tui.widgets.doc_view import Block, DocView
+from looplet_tui.widgets.doc_view import Block, DocView, Scroll
 
 __all__ = ["StepPane", "heading", "note"]
 
@@ -33,6 +33,8 @@ class StepPane(DocView):
     """The tab label."""
     needs_detail = True
     """False for panes that can show something from the summary alone."""
+    opens_at: Scroll = "home"
+    """Where a new step's document is scrolled to."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -49,7 +51,7 @@ class StepPane(DocView):
             ]
         else:
             blocks = self.blocks_for(data)
-        self.show(blocks, scroll_home=not keep_scroll)
+        self.show(blocks, scroll="keep" if keep_scroll else self.opens_at)
 
     def blocks_for(self, data: StepData) -> list[Block]:
         raise NotImplementedError

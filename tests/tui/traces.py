@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from looplet_core import (
+    Deny,
     LLMResponse,
     ScriptedBackend,
     ToolCall,
@@ -84,3 +85,21 @@ def record_demo(directory: Path, hooks: Iterable[object] = ()) -> Path:
         ):
             pass
     return directory
+
+
+class NoDeletes:
+    """A guard hook for the demo: denies `delete_file` and counts what it denied."""
+
+    name = "no-deletes"
+
+    def __init__(self) -> None:
+        self.denied: list[str] = []
+
+    def pre_dispatch(self, state: object, call: ToolCall) -> Deny | None:
+        if call.name != "delete_file":
+            return None
+        self.denied.append(str(call.args.get("path")))
+        return Deny("deleting files is not allowed in this workspace")
+
+    def debug_state(self) -> dict[str, object]:
+        return {"denied": list(self.denied)}
