@@ -11,7 +11,8 @@ tool, between a tool's effect and its return, inside a journal write, between
 steps.  With KILL_AT = 0 it finishes and prints how many calls it counted.
 
 The script mixes one-call and multi-call turns, a reply without a tool call,
-a pre_prompt hook that adds a message on turn 4, a pre_dispatch hook that
+a pre_prompt hook that adds a message on turn 4 and one that rewrites the
+history on turn 6, a pre_dispatch hook that
 rewrites arguments, a post_dispatch hook whose injections land at the end of a
 turn, and a registry that keeps state
 (`notes`), restored through `checkpoint_state`/`restore_state`.
@@ -91,6 +92,16 @@ class Reminder:
         return "Reminder: keep notes short." if state.turn == 4 else None
 
 
+class Forgetful:
+    """Rewrites the history before turn 6's model call, dropping the reminder (as
+    compaction rewrites it): the journal must store the conversation afresh."""
+
+    def pre_prompt(self, state: Any, prompt: Any) -> list[Any] | None:
+        if state.turn != 6:
+            return None
+        return [m for m in state.messages if not m.content.startswith("Reminder")]
+
+
 class Emphasis:
     """Rewrites every shout to end with "!", as an approval edit would."""
 
@@ -151,7 +162,7 @@ def ran_tags(log: str | os.PathLike[str]) -> list[str]:
 
 def other_hooks() -> list[object]:
     """The hooks besides the CheckpointHook, fresh (a resumed run gets new ones)."""
-    return [Reminder(), Emphasis(), Echo()]
+    return [Reminder(), Forgetful(), Emphasis(), Echo()]
 
 
 def checkpointed_hooks(directory: str | os.PathLike[str]) -> list[object]:

@@ -96,11 +96,13 @@ def test_the_journal_records_each_phase_and_reads_back_as_the_finished_run(refer
 
 
 def test_the_conversation_is_stored_as_what_each_turn_added(reference):
-    turns = [json.loads(line) for line in reference.journal.splitlines()]
-    added = [len(r["messages"]) for r in turns if r["kind"] == "turn"]
-    assert added[0] == 2  # system prompt and task
-    assert sum(added) < len(reference.result.messages)
-    assert not any(r.get("reset") for r in turns)
+    records = [json.loads(line) for line in reference.journal.splitlines()]
+    turns = [r for r in records if r["kind"] == "turn"]
+    assert len(turns[0]["messages"]) == 2  # system prompt and task
+    assert sum(len(r["messages"]) for r in turns) < 2 * len(reference.result.messages)
+    # turn 6's pre_prompt rewrote the history, so turn 7 stores all of it again
+    assert [r["turn"] for r in turns if r.get("reset")] == [7]
+    assert not any("Reminder" in m["content"] for m in turns[-1]["messages"])
 
 
 def test_a_torn_last_record_is_ignored_and_a_damaged_earlier_one_is_an_error(reference, tmp_path):
