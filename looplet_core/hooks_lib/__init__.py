@@ -3,6 +3,7 @@ compaction, metrics and OpenTelemetry export.
 
     from looplet_core.hooks_lib import ApprovalHook, CheckpointHook, ConsoleApproval, Rule, resume
     from looplet_core.hooks_lib import ThresholdCompactHook, compact_chain, Prune, Summarize
+    from looplet_core.hooks_lib import MetricsHook, OTelHook
 
 Each name loads its module on first use, so importing one hook does not pay
 for the others (the console front-end, for one, is not needed by the TUI).
@@ -24,6 +25,7 @@ __all__ = [
     "ConsoleApproval",
     "Edit",
     "MetricsHook",
+    "OTelHook",
     "PendingCall",
     "PendingCallError",
     "Prune",
@@ -74,6 +76,7 @@ _HOME = {
     "estimate_tokens": "compaction_units",
     "MetricsHook": "metrics",
     "StepMetrics": "metrics",
+    "OTelHook": "otel",
 }
 
 

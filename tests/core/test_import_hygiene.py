@@ -53,6 +53,7 @@ CORE_MODULES = (
     "looplet_core.hooks_lib.compaction_stages",
     "looplet_core.hooks_lib.compaction_units",
     "looplet_core.hooks_lib.metrics",
+    "looplet_core.hooks_lib.otel",
 )
 
 
