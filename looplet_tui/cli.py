@@ -1,10 +1,12 @@
 """The `looplet-tui` command.
 
-    looplet-tui open PATH [--follow]    view a saved run (or tail one being written)
+    looplet-tui open PATH [--follow]          view a saved run (or tail one being written)
+    looplet-tui run MODULE:FACTORY [-- ARGS]  debug an agent live (see looplet_tui/live/spec.py)
+    looplet-tui demo                          debug the embedded scripted demo agent
 
-The live debugger (`run`, `demo`) is not built yet.  Exit status: 0 after a
-normal quit, 2 for bad usage or a path that cannot be opened (one line on
-stderr, never a traceback).
+Exit status: 0 after a normal quit, 2 for bad usage, a path that cannot be
+opened or an agent that cannot be loaded (one line on stderr, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -39,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tail the run while another process is still writing it (F toggles it)",
     )
+    runner = commands.add_parser(
+        "run",
+        help="debug an agent live",
+        description="Debug an agent live: MODULE:FACTORY returns a looplet_tui.live.AgentSpec; "
+        "arguments after -- are passed to the factory.",
+    )
+    runner.add_argument("target", metavar="MODULE:FACTORY", help="e.g. my_agent:make_agent")
+    commands.add_parser(
+        "demo",
+        help="debug the scripted demo agent",
+        description="Debug the embedded demo agent (no model, key or network needed).",
+    )
     return parser
 
 
@@ -48,11 +62,18 @@ def open_source(path: str) -> StepSource:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from looplet_tui.live.launch import split_agent_args
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    own_args, agent_args = split_agent_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(own_args)
     if args.command is None:
         parser.print_help()
         return 0
+    if agent_args and args.command != "run":
+        parser.error("arguments after -- are only for `run`")
+    if args.command in ("run", "demo"):
+        return run_live(args.target if args.command == "run" else None, agent_args)
     try:
         source = open_source(args.path)
     except TraceError as exc:
@@ -61,6 +82,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from looplet_tui.app import build_app  # textual loads only once there is something to show
 
     build_app(source, follow=args.follow).run()
+    return 0
+
+
+def run_live(target: str | None, agent_args: Sequence[str]) -> int:
+    """Debug `target` (MODULE:FACTORY), or the demo agent when it is None."""
+    from looplet_tui.live.launch import DEMO_TARGET, live_target
+    from looplet_tui.live.spec import SpecError
+
+    try:
+        live = live_target(target or DEMO_TARGET, agent_args)
+    except SpecError as exc:
+        print(f"looplet-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from looplet_tui.app import build_live_app
+
+    build_live_app(live).run()
     return 0
 
 

@@ -52,7 +52,7 @@ class ViewerScreen(Screen[None]):
         Binding("N", "previous_match", "Previous match", show=False, id="viewer.previous_match"),
         Binding("e", "next_error", "Next error", id="viewer.next_error"),
         Binding("E", "previous_error", "Previous error", show=False, id="viewer.previous_error"),
-        Binding("f", "filter", "Filter tools", id="viewer.filter"),
+        Binding("f", "filter", "Filter", id="viewer.filter"),
         Binding("t", "cycle_tab", "Next tab", id="viewer.next_tab"),
         Binding("y", "copy", "Copy", id="viewer.copy"),
         Binding("Y", "save", "Save to file", show=False, id="viewer.save"),

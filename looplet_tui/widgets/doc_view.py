@@ -356,7 +356,7 @@ def _fold_note(body: _TextBody | _ContentBody, shown: int) -> Content:
     text = (
         f"{hidden:,} more line{'' if hidden == 1 else 's'}" if hidden > 0 else "more of this line"
     )
-    return Content(f"  … {text} (click the heading, or x to expand all)")
+    return Content(f"  … {text} (click or x to expand)")
 
 
 def _mark(content: Content, needle: str, style: object) -> Content:

@@ -35,7 +35,7 @@ class Timeline(ScrollView, can_focus=True):
     """The steps of a run, one row each; `cursor` is the selected step's position."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Next step", id="timeline.next"),
+        Binding("j,down", "cursor_down", "Next step", show=False, id="timeline.next"),
         Binding("k,up", "cursor_up", "Previous step", show=False, id="timeline.previous"),
         Binding("g,home", "first", "First step", show=False, id="timeline.first"),
         Binding("G,end", "last", "Last step", show=False, id="timeline.last"),
@@ -156,22 +156,28 @@ class Timeline(ScrollView, can_focus=True):
             self.select(self.position_at(row))
 
     def action_cursor_down(self) -> None:
+        """Select the next step."""
         self._move_rows(1)
 
     def action_cursor_up(self) -> None:
+        """Select the previous step."""
         self._move_rows(-1)
 
     def action_page_down(self) -> None:
+        """Move down a screenful of steps."""
         self._move_rows(max(self.scrollable_content_region.height - 1, 1))
 
     def action_page_up(self) -> None:
+        """Move up a screenful of steps."""
         self._move_rows(-max(self.scrollable_content_region.height - 1, 1))
 
     def action_first(self) -> None:
+        """Select the first step."""
         if self.row_count:
             self.select(self.position_at(0))
 
     def action_last(self) -> None:
+        """Select the last step."""
         if self.row_count:
             self.select(self.position_at(self.row_count - 1))
 
