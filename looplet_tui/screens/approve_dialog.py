@@ -1,0 +1,184 @@
+"""`ApproveDialog`: approve a call once, for the session, or by a pattern.
+
+The scopes are the ApprovalHook's: "once" adds nothing, the other two add the
+rule built by `ApprovalRequest.tool_rule()` or `.pattern_rule(arg, regex)`.
+The rule is shown, exactly as it will be added, before the user confirms.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from looplet_core.hooks_lib import ApprovalRequest, Approve, Rule
+from looplet_core.hooks_lib.approval_rules import argument_text
+from looplet_tui.safe_text import literal
+
+__all__ = ["SCOPES", "ApproveDialog"]
+
+ONCE, TOOL, PATTERN = "once", "tool", "pattern"
+SCOPES = (ONCE, TOOL, PATTERN)
+
+
+class ApproveDialog(ModalScreen[Approve | None]):
+    """Returns the approval as chosen (with its rule), or None when cancelled."""
+
+    DEFAULT_CSS = """
+    ApproveDialog {
+        align: center middle;
+        & > #approve-box {
+            width: 84;
+            max-width: 95%;
+            height: auto;
+            max-height: 95%;
+            background: $surface;
+            border: round $success;
+            padding: 0 1;
+        }
+        & #approve-scopes { height: auto; margin: 1 0; }
+        & #approve-pattern { height: auto; display: none; }
+        &.-pattern #approve-pattern { display: block; }
+        & #approve-pattern Horizontal { height: auto; }
+        & #approve-pattern Label { width: 10; padding: 1 0 0 0; }
+        & #approve-pattern Input { width: 1fr; }
+        & #approve-rule { margin: 1 0 0 0; }
+        & #approve-error { color: $text-error; }
+        & #approve-keys { color: $text-muted; margin: 1 0 0 0; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="approve.cancel"),
+        Binding("1", "scope('once')", "Once", show=False, id="approve.once"),
+        Binding("2", "scope('tool')", "This tool", show=False, id="approve.tool"),
+        Binding("3", "scope('pattern')", "A pattern", show=False, id="approve.pattern"),
+    ]
+
+    def __init__(self, request: ApprovalRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.scope = ONCE
+        self.rule: Rule | None = None
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        request = self.request
+        with Vertical(id="approve-box"):
+            yield Static(
+                Content.assemble(Content.styled("Approve ", "bold"), literal(request.tool, "bold")),
+                id="approve-title",
+            )
+            yield OptionList(
+                Option(Content("1  once: run this call"), id=ONCE),
+                Option(
+                    Content.assemble(
+                        Content("2  this tool for the rest of the session: every "),
+                        literal(request.tool),
+                        Content(" call"),
+                    ),
+                    id=TOOL,
+                ),
+                Option(Content("3  calls whose argument matches a pattern"), id=PATTERN),
+                id="approve-scopes",
+            )
+            with Vertical(id="approve-pattern"):
+                with Horizontal():
+                    yield Label("argument")
+                    yield Input(
+                        request.suggested_arg or "",
+                        placeholder="empty: all arguments, as JSON",
+                        id="approve-arg",
+                    )
+                with Horizontal():
+                    yield Label("regex")
+                    yield Input(self._exact_pattern(request.suggested_arg), id="approve-regex")
+            yield Static(id="approve-rule")
+            yield Static(id="approve-error")
+            yield Static(
+                "enter: approve · 1/2/3: scope · tab: next field · esc: back", id="approve-keys"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self._update()
+
+    def _exact_pattern(self, arg: str | None) -> str:
+        """The pattern the hook suggests: exactly the current value of `arg`."""
+        return self.request.pattern_rule(arg).pattern or ""
+
+    @on(OptionList.OptionHighlighted, "#approve-scopes")
+    def _on_scope(self, event: OptionList.OptionHighlighted) -> None:
+        self.scope = event.option.id or ONCE
+        self._update()
+
+    @on(OptionList.OptionSelected, "#approve-scopes")
+    def _on_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.scope = event.option.id or ONCE
+        self._update()
+        if self.scope == PATTERN and self.rule is not None:
+            self.query_one("#approve-regex", Input).focus()
+            return
+        self._approve()
+
+    @on(Input.Changed)
+    def _on_input(self) -> None:
+        self._update()
+
+    @on(Input.Submitted)
+    def _on_submitted(self) -> None:
+        self._approve()
+
+    def action_scope(self, scope: str) -> None:
+        self.query_one(OptionList).highlighted = SCOPES.index(scope)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _update(self) -> None:
+        self.set_class(self.scope == PATTERN, "-pattern")
+        self.rule, self.error = self._build_rule()
+        shown = self.query_one("#approve-rule", Static)
+        if self.scope == ONCE:
+            shown.update(Content.styled("No rule is added: only this call runs.", "$text-muted"))
+        elif self.rule is not None:
+            shown.update(
+                Content.assemble(Content("Adds the rule  "), literal(self.rule.describe(), "bold"))
+            )
+        else:
+            shown.update("")
+        self.query_one("#approve-error", Static).update(literal(self.error))
+
+    def _build_rule(self) -> tuple[Rule | None, str]:
+        request = self.request
+        if self.scope == ONCE:
+            return None, ""
+        if self.scope == TOOL:
+            return request.tool_rule(), ""
+        arg = self.query_one("#approve-arg", Input).value.strip() or None
+        if arg is not None and arg not in request.args:
+            return None, f"{request.tool} has no argument {arg!r} in this call"
+        pattern = self.query_one("#approve-regex", Input).value
+        if not pattern:
+            return None, "give a regular expression"
+        try:
+            rule = request.pattern_rule(arg, pattern)
+        except ValueError as exc:
+            return None, str(exc)
+        text = argument_text(request.args, arg)
+        if text is None or not rule.matches(request.call, None):  # type: ignore[arg-type]
+            return rule, "note: this rule does not match the call being approved"
+        return rule, ""
+
+    def _approve(self) -> None:
+        if self.scope != ONCE and self.rule is None:
+            self.app.bell()
+            return
+        self.dismiss(Approve(self.rule))

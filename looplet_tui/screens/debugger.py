@@ -1,0 +1,407 @@
+"""`DebuggerScreen`: a live run, stepped, paused, edited and approved at the keyboard.
+
+The left side is the viewer's timeline over the run's trace as it grows; the
+right side shows either what the run is paused at (`PauseView`) or the
+selected step in the viewer's detail tabs.  The phase bar on top always says
+what the run is doing.
+
+The run itself happens in one thread worker (`Session.run`).  This screen only
+reacts to the session's messages and answers its pauses; it never waits for
+the loop thread, so keys, the spinner and the elapsed time stay live while a
+model call or a tool runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from looplet_core.hooks_lib import Edit, Skip
+from looplet_tui.live.edits import (
+    args_text,
+    messages_text,
+    parse_args,
+    parse_messages,
+    parse_result,
+    result_text,
+)
+from looplet_tui.live.messages import (
+    APPROVAL,
+    POST_DISPATCH,
+    PRE_PROMPT,
+    HumanRecorded,
+    Pause,
+    PausedAt,
+    PhaseChanged,
+    RunEnded,
+    RunStarted,
+    StepRecorded,
+    TurnStarted,
+)
+from looplet_tui.live.pause_view import PauseView
+from looplet_tui.live.phase_bar import PhaseBar
+from looplet_tui.live.source import LiveSource
+from looplet_tui.live.spec import AgentSpec, LiveTarget, SpecError
+from looplet_tui.screens.approve_dialog import ApproveDialog
+from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
+from looplet_tui.screens.edit_dialog import EditDialog
+from looplet_tui.screens.reject_dialog import RejectDialog
+from looplet_tui.session import RESUME, EditPrompt, EditResult, Mode, Session
+from looplet_tui.source import DetailError, load_step
+from looplet_tui.widgets.detail_panel import DetailPanel
+from looplet_tui.widgets.status_bar import Status, StatusBar
+from looplet_tui.widgets.step_pane import note
+from looplet_tui.widgets.timeline import Timeline
+
+__all__ = ["DebuggerScreen"]
+
+PAUSE_VIEW, STEP_VIEW = "pause", "details"
+_AT_APPROVAL = ("approve", "reject", "skip")
+
+
+class DebuggerScreen(Screen[None]):
+    """One live run of `target`; a restart replaces the screen with a fresh one."""
+
+    DEFAULT_CSS = """
+    DebuggerScreen {
+        & #right { width: 3fr; }
+        & #right > #details { width: 1fr; height: 1fr; }
+        & #pause { height: 1fr; padding: 0 1; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "step", "Step", id="debugger.step"),
+        Binding("c", "continue", "Continue", id="debugger.continue"),
+        Binding("p", "pause", "Pause", id="debugger.pause"),
+        Binding("a", "approve", "Approve", id="debugger.approve"),
+        Binding("e", "edit", "Edit", id="debugger.edit"),
+        Binding("x", "reject", "Reject", id="debugger.reject"),
+        # priority: `k` also moves the timeline's cursor, except while a call awaits approval
+        Binding("k", "skip", "Skip", priority=True, id="debugger.skip"),
+        Binding("s", "stop", "Stop", id="debugger.stop"),
+        Binding("r", "restart", "Restart", id="debugger.restart"),
+        Binding("b", "breakpoints", "Breakpoints", id="debugger.breakpoints"),
+        Binding("v", "toggle_view", "Pause/step view", show=False, id="debugger.view"),
+        Binding("t", "cycle_tab", "Next tab", show=False, id="debugger.next_tab"),
+        Binding("question_mark", "help", "Help", id="debugger.help"),
+    ]
+
+    def __init__(self, target: LiveTarget, spec: AgentSpec | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.source = LiveSource(target.name)
+        self.session = Session(spec or target.spec, self.post_message, target.breakpoints)
+        self.pause: Pause | None = None
+        """The pause the run is waiting at, as this screen last heard of it."""
+        self.ended = False
+        self._auto_position: int | None = None
+        """A position the screen selected itself (following the run), not the user."""
+        self._restarting = False
+
+    def compose(self) -> ComposeResult:
+        yield PhaseBar(id="phase")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Timeline(self.source, id="timeline")
+            with ContentSwitcher(initial=PAUSE_VIEW, id="right"):
+                yield PauseView(id=PAUSE_VIEW)
+                yield DetailPanel(id=STEP_VIEW)
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.query_one(Timeline)
+
+    @property
+    def phase_bar(self) -> PhaseBar:
+        return self.query_one(PhaseBar)
+
+    @property
+    def pause_view(self) -> PauseView:
+        return self.query_one(PauseView)
+
+    def on_mount(self) -> None:
+        self.pause_view.show([note("starting the run…")])
+        self.timeline.focus()
+        self._update_status()
+        self._drive()
+
+    def on_unmount(self) -> None:
+        self.session.stop()  # quitting: the run ends now and its trace is closed
+
+    @work(thread=True, exclusive=True, group="loop", exit_on_error=False)
+    def _drive(self) -> None:
+        """The loop thread: the whole run happens here, reported by messages."""
+        self.session.run()
+
+    # -- what the loop thread reports -------------------------------------------
+
+    def on_run_started(self, message: RunStarted) -> None:
+        try:
+            self.source.attach(message.run_dir)
+        except DetailError as exc:
+            self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
+
+    def on_turn_started(self, message: TurnStarted) -> None:
+        self.phase_bar.turn = message.turn
+
+    def on_phase_changed(self, message: PhaseChanged) -> None:
+        self.phase_bar.show_phase(message.phase, message.detail, message.since)
+
+    def on_paused_at(self, message: PausedAt) -> None:
+        pause = message.pause
+        again = self.pause is not None and self.pause.id == pause.id
+        self.pause = pause
+        self.phase_bar.show_pause(pause)
+        self.pause_view.show_pause(pause, keep_scroll=again)
+        self._show_view(PAUSE_VIEW)
+        self.refresh_bindings()
+
+    def on_step_recorded(self, message: StepRecorded) -> None:
+        self.source.record_hook_states(message.number, message.hook_states)
+        before = len(self.source)
+        self._refresh_source()
+        last = len(self.source) - 1
+        if last >= 0 and (before == 0 or self.timeline.cursor >= before - 1):
+            self._auto_position = last
+            self.timeline.select(last)
+            self._show_step(last)
+            if self.pause is None:
+                self._show_view(STEP_VIEW)
+
+    def on_human_recorded(self, message: HumanRecorded) -> None:
+        self.source.human_steps.add(message.step)
+        self.timeline.refresh()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.ended = True
+        self.pause = None
+        self.phase_bar.show_end(message.stop_reason, message.reason, message.error)
+        self._refresh_source()
+        if len(self.source):
+            self._show_step(self.timeline.cursor)
+            self._show_view(STEP_VIEW)
+        else:
+            self.pause_view.show([note("the run ended before its first step")])
+        self.refresh_bindings()
+        if self._restarting:
+            self._restart_now()
+
+    def _refresh_source(self) -> None:
+        try:
+            self.source.refresh()
+        except DetailError as exc:
+            self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
+        self.timeline.steps_added()
+        self._update_status()
+
+    # -- the timeline and panes ---------------------------------------------------
+
+    @on(Timeline.Selected)
+    def _on_selected(self, event: Timeline.Selected) -> None:
+        if event.position == self._auto_position or not len(self.source):
+            return
+        self._auto_position = None
+        self._show_step(event.position)
+        self._show_view(STEP_VIEW)
+
+    def _show_step(self, position: int) -> None:
+        self.query_one(DetailPanel).show_step(load_step(self.source, position))
+        self._update_status()
+
+    def _show_view(self, name: str) -> None:
+        self.query_one(ContentSwitcher).current = name
+
+    def action_toggle_view(self) -> None:
+        """Switch the right side between the pause and the selected step."""
+        current = self.query_one(ContentSwitcher).current
+        if current == PAUSE_VIEW and len(self.source):
+            self._show_step(self.timeline.cursor)
+            self._show_view(STEP_VIEW)
+        else:
+            self._show_view(PAUSE_VIEW)
+
+    def action_cycle_tab(self) -> None:
+        """Show the next detail tab."""
+        self.query_one(DetailPanel).cycle()
+
+    def _update_status(self) -> None:
+        self.phase_bar.show_mode(str(self.session.mode))
+        meta = None
+        if self.source.attached:
+            try:
+                meta = self.source.meta()
+            except DetailError:
+                meta = None
+        total = len(self.source)
+        self.query_one(StatusBar).show(
+            Status(
+                name=self.source.name,
+                position=self.timeline.cursor if total else None,
+                total=total,
+                meta=meta,
+            )
+        )
+
+    # -- controls -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        pause = self.pause
+        running = not self.ended and not self.session.stopping
+        if action in ("step", "continue"):
+            return running and (pause is None or pause.kind != APPROVAL)
+        if action == "pause":
+            return running and pause is None
+        if action == "stop":
+            return running
+        if action in _AT_APPROVAL:
+            return pause is not None and pause.kind == APPROVAL
+        if action == "edit":
+            return pause is not None and pause.kind in (PRE_PROMPT, APPROVAL, POST_DISPATCH)
+        return True
+
+    def action_step(self) -> None:
+        """Run until the next step is yielded."""
+        self._go(Mode.STEP)
+
+    def action_continue(self) -> None:
+        """Run until a breakpoint, an approval or the end."""
+        self._go(Mode.RUN)
+
+    def _go(self, mode: Mode) -> None:
+        if self.pause is None:
+            self.session.mode = mode
+            self._update_status()
+        elif self.session.answer(self.pause.id, RESUME, mode):
+            self._resumed()
+
+    def action_pause(self) -> None:
+        """Pause at the next phase boundary."""
+        self.session.mode = Mode.PAUSED
+        self._update_status()
+        self.notify("Pausing at the next phase boundary.")
+
+    def action_stop(self) -> None:
+        """Stop the run; its trace is closed with the stop reason."""
+        self.session.stop()
+        self.pause = None
+        self.refresh_bindings()
+
+    def action_restart(self) -> None:
+        """Stop this run and start the agent again, with a fresh trace."""
+        if self.ended:
+            self._restart_now()
+        else:
+            self._restarting = True
+            self.action_stop()
+
+    def _restart_now(self) -> None:
+        try:
+            spec = self.target.remake()
+        except SpecError as exc:
+            self._restarting = False
+            self.notify(str(exc), title="cannot restart", severity="error", markup=False)
+            return
+        self.target.spec = spec
+        self.app.switch_screen(DebuggerScreen(self.target, spec))
+
+    def _resumed(self) -> None:
+        self.pause = None
+        self.pause_view.show([note("running: nothing to decide until the next pause")])
+        if len(self.source):
+            self._show_view(STEP_VIEW)
+        self._update_status()
+        self.refresh_bindings()
+
+    def _answer(self, value: Any, resumes: bool = True) -> None:
+        """Give the pause the user's answer (None: the dialog was cancelled)."""
+        if value is None or self.pause is None:
+            return
+        if not self.session.answer(self.pause.id, value):
+            self.notify("The run is no longer waiting here.", severity="warning")
+            return
+        if resumes:
+            self._resumed()
+
+    def action_approve(self) -> None:
+        """Approve the call: once, for this tool, or for a pattern."""
+        assert self.pause is not None and self.pause.request is not None
+        self.app.push_screen(ApproveDialog(self.pause.request), self._answer)
+
+    def action_reject(self) -> None:
+        """Refuse the call; the model reads your feedback as its result."""
+        assert self.pause is not None and self.pause.request is not None
+        self.app.push_screen(RejectDialog(self.pause.request), self._answer)
+
+    def action_skip(self) -> None:
+        """Skip the call: its result is the error "skipped by user"."""
+        self._answer(Skip())
+
+    def action_edit(self) -> None:
+        """Edit what the run is paused at: the prompt, the arguments or the result."""
+        pause = self.pause
+        assert pause is not None
+        if pause.kind == PRE_PROMPT:
+            self._edit(
+                "Edit the messages the model will receive (JSON)",
+                messages_text(pause.messages),
+                parse_messages,
+                lambda messages: EditPrompt(tuple(messages)),
+            )
+        elif pause.kind == APPROVAL and pause.request is not None:
+            request = pause.request
+            self._edit(
+                f"Edit the arguments of {request.tool} (JSON, checked against its schema)",
+                args_text(request.args),
+                lambda text: parse_args(text, request.check),
+                Edit,
+                resumes=True,
+            )
+        elif pause.result is not None and pause.call is not None:
+            result = pause.result
+            self._edit(
+                f"Edit the result of {pause.call.name}",
+                result_text(result),
+                lambda text: parse_result(text, result),
+                EditResult,
+            )
+
+    def _edit(
+        self,
+        title: str,
+        text: str,
+        parse: Callable[[str], Any],
+        answer: Callable[[Any], Any],
+        resumes: bool = False,
+    ) -> None:
+        def edited(value: Any) -> None:
+            if value is not None:
+                self._answer(answer(value), resumes=resumes)
+
+        self.app.push_screen(EditDialog(title, text, parse), edited)
+
+    def action_breakpoints(self) -> None:
+        """Add, enable, disable or delete breakpoints; remove approval rules."""
+        self.app.push_screen(BreakpointDialog(self.session))
+
+    def action_help(self) -> None:
+        """List every key binding."""
+        from looplet_tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.binding_groups()))
+
+    def binding_groups(self) -> list[tuple[str, Iterable[BindingType]]]:
+        return [
+            ("Run", self.BINDINGS),
+            ("Steps (timeline)", Timeline.BINDINGS),
+            ("Application", self.app.BINDINGS),
+        ]

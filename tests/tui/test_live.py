@@ -1,0 +1,90 @@
+"""The live debugger driving the demo agent: start paused, step, continue, approve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from looplet_core.provenance import open_trace
+from looplet_tui.live.messages import PausedAt, RunEnded, StepRecorded
+from looplet_tui.session import BREAKPOINTS_FILE
+from looplet_tui.widgets.timeline import Timeline
+from tests.tui.live_agents import demo_app, wait_for_end, wait_for_pause
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs are recorded under ./.looplet/runs/: keep them in the test's directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+async def test_a_run_starts_paused_before_the_first_model_call() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        assert screen.session.spec.llm.calls == 0
+        assert screen.pause is not None and screen.pause.turn == 1
+        assert [m.role for m in screen.pause.messages] == ["system", "user"]
+        assert {tool["name"] for tool in screen.pause.tools} >= {"delete_file", "done"}
+        await pilot.press("s")
+
+
+async def test_step_runs_until_the_next_step_is_yielded() -> None:
+    messages: list[object] = []
+    app = demo_app()
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("n")
+        await wait_for_pause(pilot, "step")
+        assert screen.session.spec.llm.calls == 1
+        assert len(screen.source) == 1
+        assert screen.pause is not None and screen.pause.step == 1
+        await pilot.press("n")
+        await wait_for_pause(pilot, "step")
+        assert screen.pause is not None and screen.pause.step == 2
+        assert screen.session.spec.llm.calls == 2
+        assert screen.query_one(Timeline).cursor == 1  # the timeline follows the run
+        await pilot.press("s")
+        await wait_for_end(pilot)
+    recorded = [m.number for m in messages if isinstance(m, StepRecorded)]
+    assert recorded == [1, 2]
+    assert screen.session.result is not None
+    assert str(screen.session.result.stop_reason) == "cancelled"
+
+
+async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
+    in_tmp: Path,
+) -> None:
+    messages: list[object] = []
+    app = demo_app()
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        list_files = screen.session.spec.tools.get("list_files").func
+        await pilot.press("c")
+        await wait_for_pause(pilot, "approval")
+        pause = screen.pause
+        assert pause is not None and pause.call is not None
+        assert pause.call.name == "delete_file" and pause.call.args == {"path": "draft.tmp"}
+        assert pause.why == ("breakpoint 1: before dispatch · tool delete_file",)
+        assert "draft.tmp" in list_files()
+        assert len(screen.source) == 6  # the steps before it ran without stopping
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # the scope dialog starts on "once"
+        await wait_for_end(pilot)
+        assert "draft.tmp" not in list_files()
+        run_dir = screen.session.run_dir
+    ended = [m for m in messages if isinstance(m, RunEnded)]
+    assert [(m.stop_reason, m.error) for m in ended] == [("done", None)]
+    assert [m.pause.kind for m in messages if isinstance(m, PausedAt)] == ["pre_prompt", "approval"]
+    assert run_dir is not None and run_dir.startswith(str(in_tmp / ".looplet" / "runs"))
+    trace = open_trace(run_dir)
+    assert trace.meta.stop_reason == "done" and len(trace) == 9
+    decisions = trace.detail(6).human
+    assert [(d.action, d.who, d.before) for d in decisions] == [
+        ("approve", "user at keyboard", {"path": "draft.tmp"})
+    ]
+    saved = (Path(run_dir) / BREAKPOINTS_FILE).read_text()
+    assert '"tool"' in saved and '"delete_file"' in saved
