@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m looplet_core.examples.demo
+	$(BIN)/looplet-tui demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
