@@ -54,6 +54,14 @@ CORE_MODULES = (
     "looplet_core.hooks_lib.compaction_units",
     "looplet_core.hooks_lib.metrics",
     "looplet_core.hooks_lib.otel",
+    "looplet_core.evals",
+    "looplet_core.evals.context",
+    "looplet_core.evals.marks",
+    "looplet_core.evals.results",
+    "looplet_core.evals.loader",
+    "looplet_core.evals.hook",
+    "looplet_core.evals.command",
+    "looplet_core.evals.testing",
 )
 
 
