@@ -3,6 +3,7 @@
     looplet demo                    run the scripted demo agent
     looplet show PATH [--json]      print a trace: header, one line per step, problems
     looplet replay PATH [...]       replay a trace (see docs/cli.md)
+    looplet eval PATH... --evals FILE   grade traces; exit 1 if a grader fails
 
 Bad arguments and unreadable traces end with one line on stderr and exit
 status 2, never a traceback; so do Ctrl-C (130) and a closed pipe (141, as if
@@ -60,6 +61,17 @@ def _parser() -> _Parser:
     )
     replay.add_argument("--out", metavar="DIR", help="where the replay's trace goes")
     replay.add_argument("--max-steps", type=int, metavar="N", help="the replay's step limit")
+    grade = commands.add_parser(
+        "eval", help="grade traces with the eval_* functions of an evals file"
+    )
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="traces, or folders of traces")
+    grade.add_argument(
+        "--evals", required=True, metavar="FILE", help="a Python file of eval_* graders"
+    )
+    grade.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only graders with this tag"
+    )
+    grade.add_argument("--json", action="store_true", help="print one JSON object instead")
     return parser
 
 
@@ -96,6 +108,10 @@ def _run(args: argparse.Namespace) -> int:
             from looplet_core.commands.show import show
 
             return show(args.path, args.json)
+        if args.command == "eval":
+            from looplet_core.evals.command import eval_command
+
+            return eval_command(args.paths, args.evals, args.tag, args.json)
         from looplet_core.commands.replay import replay_command
 
         return replay_command(
