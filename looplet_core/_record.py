@@ -13,10 +13,22 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` is not imported at runtime: it costs import time
     from typing import Any
 
-__all__ = ["Record", "set_field"]
+__all__ = ["Record", "set_field", "set_fields"]
 
 set_field = object.__setattr__
 """Assign a field inside `__init__`, past the immutability guard."""
+
+
+def set_fields(record: Record, fields: dict[str, Any]) -> None:
+    """Assign every field from keyword arguments, for a Record whose `__init__` is
+    `(self, **fields)`: a field missing or a name that is not a field is a TypeError."""
+    missing = [name for name in record._field_names if name not in fields]
+    unknown = sorted(set(fields) - set(record._field_names))
+    if missing or unknown:
+        problem = f"missing {', '.join(missing)}" if missing else f"no {', '.join(unknown)}"
+        raise TypeError(f"{type(record).__name__}: field(s) {problem}")
+    for name in record._field_names:
+        set_field(record, name, fields[name])
 
 
 class Record:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from looplet_core._record import Record, set_field
+from looplet_core._record import Record, set_fields
 from looplet_core.provenance import TraceError, open_trace
 
 TYPE_CHECKING = False
@@ -66,10 +66,7 @@ class EvalContext(Record):
     """What the trace reader found damaged or missing: graders may want to refuse."""
 
     def __init__(self, **fields: Any) -> None:
-        for name in self._field_names:
-            set_field(self, name, fields.pop(name))
-        if fields:
-            raise TypeError(f"EvalContext has no field(s) {', '.join(sorted(fields))}")
+        set_fields(self, fields)
 
     # -- building ---------------------------------------------------------------
 

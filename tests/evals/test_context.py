@@ -58,3 +58,12 @@ def test_a_live_run_and_its_trace_give_the_same_context(tmp_path) -> None:
 def test_a_path_that_is_no_trace_raises_trace_error(tmp_path) -> None:
     with pytest.raises(TraceError, match="no such trace"):
         EvalContext.from_trace(tmp_path / "missing")
+
+
+def test_a_context_needs_every_field_and_no_other() -> None:
+    with pytest.raises(TypeError, match=r"EvalContext: field\(s\) missing task, steps"):
+        EvalContext(source="x")
+    fields = {name: None for name in EvalContext._field_names}
+    with pytest.raises(TypeError, match=r"EvalContext: field\(s\) no colour"):
+        EvalContext(**fields, colour="red")
+    assert EvalContext(**fields).source is None
