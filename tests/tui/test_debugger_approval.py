@@ -1,0 +1,153 @@
+"""Approval scopes: once, this tool for the session, a pattern; rules listed and removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from looplet_core import ToolCall
+from looplet_core.provenance import open_trace
+from looplet_tui.live.breakpoints import Breakpoint, Condition
+from looplet_tui.screens.approve_dialog import ApproveDialog
+from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
+from tests.tui.live_agents import (
+    PromptRecorder,
+    app_for,
+    notes_spec,
+    reply,
+    wait_for_end,
+    wait_for_pause,
+    wait_until,
+)
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def three_deletes() -> PromptRecorder:
+    return PromptRecorder(
+        [
+            reply("", ToolCall("delete_file", {"path": "tmp/a"})),
+            reply("", ToolCall("delete_file", {"path": "tmp/b"})),
+            reply("", ToolCall("delete_file", {"path": "keep.txt"})),
+            reply("", ToolCall("done", {"answer": "ok"})),
+        ]
+    )
+
+
+def app_with_breakpoint():  # type: ignore[no-untyped-def]
+    on_delete = (Breakpoint("pre_dispatch", Condition.TOOL, "delete_file"),)
+    return app_for(lambda: notes_spec(three_deletes(), breakpoints=on_delete))
+
+
+async def open_approve(pilot) -> ApproveDialog:  # type: ignore[no-untyped-def]
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ApproveDialog), "the dialog")
+    return pilot.app.screen
+
+
+def rule_shown(dialog: ApproveDialog) -> str:
+    return str(dialog.query_one("#approve-rule", Static).render())
+
+
+async def approvals_asked(pilot, screen, answer) -> list[int]:  # type: ignore[no-untyped-def]
+    """Answer every approval with `answer(dialog)` until the run ends; the steps asked about."""
+    asked = []
+    while True:
+        await wait_until(
+            pilot,
+            lambda: screen.ended or (screen.pause is not None and screen.pause.kind == "approval"),
+            "an approval or the end",
+        )
+        if screen.ended:
+            return asked
+        asked.append(screen.pause.step)
+        await answer(await open_approve(pilot))
+
+
+async def test_once_approves_only_the_call_asked_about() -> None:
+    app = app_with_breakpoint()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("c")
+
+        async def once(dialog: ApproveDialog) -> None:
+            assert "No rule is added" in rule_shown(dialog)
+            await pilot.press("enter")
+
+        assert await approvals_asked(pilot, screen, once) == [1, 2, 3]
+        assert screen.session.approval_rules() == ()
+
+
+async def test_this_tool_for_the_session_adds_the_rule_it_shows() -> None:
+    app = app_with_breakpoint()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("c")
+
+        async def for_the_session(dialog: ApproveDialog) -> None:
+            await pilot.press("2")
+            assert "allow delete_file [session]" in rule_shown(dialog)
+            await pilot.press("enter")
+
+        assert await approvals_asked(pilot, screen, for_the_session) == [1]
+        (rule,) = screen.session.approval_rules()
+        assert rule.describe() == "allow delete_file [session]"
+        run_dir = screen.session.run_dir
+    human = [(d.action, d.after) for d in open_trace(run_dir).detail(0).human]
+    assert human == [
+        ("approve", {"path": "tmp/a"}),
+        ("add_rule", "allow delete_file [session]"),
+    ]
+
+
+async def test_a_pattern_rule_approves_matching_calls_only() -> None:
+    app = app_with_breakpoint()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("c")
+
+        async def by_pattern(dialog: ApproveDialog) -> None:
+            if screen.pause.step == 3:
+                await pilot.press("enter")
+                return
+            await pilot.press("3")
+            assert dialog.query_one("#approve-arg", Input).value == "path"
+            assert dialog.query_one("#approve-regex", Input).value == "^tmp/a$"  # exactly this
+            dialog.query_one("#approve-regex", Input).value = "^tmp/"
+            await pilot.pause()
+            assert "allow delete_file if path ~ /^tmp// [session]" in rule_shown(dialog)
+            dialog.query_one("#approve-regex", Input).focus()
+            await pilot.press("enter")
+
+        assert await approvals_asked(pilot, screen, by_pattern) == [1, 3]
+
+
+async def test_rules_are_listed_and_removed_in_the_breakpoint_editor() -> None:
+    app = app_with_breakpoint()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("n")  # step: the run pauses again once the approved call ran
+        await wait_for_pause(pilot, "approval")
+        await open_approve(pilot)
+        await pilot.press("2", "enter")
+        await wait_for_pause(pilot, "step")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, BreakpointDialog), "the editor")
+        listing = "\n".join(
+            str(option.prompt) for option in app.screen.query_one("#breakpoint-list").options
+        )
+        assert "allow delete_file [session]" in listing
+        await pilot.press("down", "down", "down")  # from the breakpoint to the rule
+        await pilot.press("d")
+        assert screen.session.approval_rules() == ()
+        await pilot.press("escape", "c")
+        await wait_for_pause(pilot, "approval")  # the next delete is asked about again
+        assert screen.pause.step == 2
+        await pilot.press("s")
+        await wait_for_end(pilot)
