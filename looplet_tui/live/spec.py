@@ -91,7 +91,7 @@ def load_factory(target: str) -> Callable[..., Any]:
         except AttributeError:
             raise SpecError(f"{target!r}: {module_name} has no attribute {attribute!r}") from None
     if not callable(value):
-        raise SpecError(f"{target!r}: {attribute} is a {type(value).__name__}, not a callable")
+        raise SpecError(f"{target!r}: {attribute} is not callable (it is {type(value).__name__})")
     return value
 
 
