@@ -27,13 +27,13 @@ __all__ = ["PauseView", "pause_blocks", "pause_title"]
 
 KEYS = {
     PRE_PROMPT: "e edit the messages · n step · c continue · s stop",
-    APPROVAL: "a approve · e edit arguments · x reject with feedback · k skip · s stop",
+    APPROVAL: "a approve · e edit arguments · x reject · k skip · s stop",
     POST_DISPATCH: "e edit the result · n step · c continue · s stop",
     AFTER_STEP: "n step · c continue · s stop",
 }
-SCHEMA_ROWS = 4
-"""Tool schemas start folded to this many rows: the messages come first."""
-STATE_ROWS = 8
+FOLDED = 0
+"""Tool schemas and hook states start folded to their heading (click, or `x` when
+no call awaits approval, expands them): what the pause is about comes first."""
 
 
 def pause_title(pause: Pause) -> str:
@@ -74,7 +74,7 @@ def pause_blocks(pause: Pause) -> list[Block]:
             Block(
                 heading=Content.assemble(Content("hook now · "), literal(name)),
                 text=pretty_json(dict(state)),
-                fold=STATE_ROWS,
+                fold=FOLDED,
             )
         )
     return blocks
@@ -99,7 +99,7 @@ def _prompt_blocks(pause: Pause) -> list[Block]:
             Block(
                 heading=Content.assemble(Content("tool "), literal(str(name), "bold")),
                 text=pretty_json(dict(schema)),
-                fold=SCHEMA_ROWS,
+                fold=FOLDED,
             )
         )
     return blocks

@@ -84,6 +84,7 @@ class DebuggerScreen(Screen[None]):
         Binding("a", "approve", "Approve", id="debugger.approve"),
         Binding("e", "edit", "Edit", id="debugger.edit"),
         Binding("x", "reject", "Reject", id="debugger.reject"),
+        Binding("x", "toggle_folds", "Expand/fold all", show=False, id="debugger.folds"),
         # priority: `k` also moves the timeline's cursor, except while a call awaits approval
         Binding("k", "skip", "Skip", priority=True, id="debugger.skip"),
         Binding("s", "stop", "Stop", id="debugger.stop"),
@@ -230,6 +231,14 @@ class DebuggerScreen(Screen[None]):
         else:
             self._show_view(PAUSE_VIEW)
 
+    def action_toggle_folds(self) -> None:
+        """Expand every folded block on the right, or fold them again."""
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == PAUSE_VIEW:
+            self.pause_view.toggle_all()
+        else:
+            self.query_one(DetailPanel).pane().toggle_all()
+
     def action_cycle_tab(self) -> None:
         """Show the next detail tab."""
         self.query_one(DetailPanel).cycle()
@@ -263,8 +272,11 @@ class DebuggerScreen(Screen[None]):
             return running and pause is None
         if action == "stop":
             return running
+        at_approval = pause is not None and pause.kind == APPROVAL
         if action in _AT_APPROVAL:
-            return pause is not None and pause.kind == APPROVAL
+            return at_approval
+        if action == "toggle_folds":
+            return not at_approval
         if action == "edit":
             return pause is not None and pause.kind in (PRE_PROMPT, APPROVAL, POST_DISPATCH)
         return True

@@ -117,7 +117,7 @@ class EditDialog(ModalScreen[Any]):
         if self.reviewing:
             keys = "enter or y: confirm this edit · esc: back to editing"
         elif self.problems:
-            keys = "fix the problems above to submit · esc: cancel"
+            keys = "fix what is marked ✗ to submit · esc: cancel"
         else:
             keys = "ctrl+s: review the edit · esc: cancel"
         self.query_one("#edit-keys", Static).update(Content(keys))
