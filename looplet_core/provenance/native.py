@@ -84,6 +84,9 @@ class NativeTrace(Trace):
     def _refresh(self) -> None:
         self._load()
 
+    def _human_steps(self) -> frozenset[int]:
+        return frozenset(self._humans)
+
     # -- loading ----------------------------------------------------------------
 
     def _file(self, name: str) -> str:

@@ -110,6 +110,12 @@ class Trace:
         """The run's final conversation, or None if it has not ended or was not recorded."""
         return self._guarded(self._conversation, "cannot be read")
 
+    def human_steps(self) -> frozenset[int]:
+        """The numbers of the steps a person decided something about (cheap: no
+        record is read), for markers in a step list; `detail(i).human` has the
+        decisions themselves."""
+        return self._human_steps()
+
     def refresh(self) -> int:
         """Pick up what was written since the last read (follow mode); return how many
         steps are new (negative if a rewritten file now holds fewer)."""
@@ -149,6 +155,9 @@ class Trace:
 
     def _conversation(self) -> tuple[Message, ...] | None:
         raise NotImplementedError
+
+    def _human_steps(self) -> frozenset[int]:
+        return frozenset()  # formats that record no human decisions
 
     def _refresh(self) -> None:
         raise NotImplementedError
