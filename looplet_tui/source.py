@@ -104,6 +104,10 @@ class TraceSource:
     def hook_states(self, index: int) -> HookStates:
         return {}  # traces do not record debug_state() yet
 
+    def human_steps(self) -> frozenset[int]:
+        """Numbers of the steps with a human decision (the timeline marks them)."""
+        return self.trace.human_steps()
+
     def meta(self) -> TraceMeta:
         if self._meta is None:
             try:

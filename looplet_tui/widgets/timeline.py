@@ -1,10 +1,12 @@
 """`Timeline`: one row per step, virtualized, with a cursor.
 
 A row is `#n ✓ tool(args…)` with the tool's duration at the right edge;
-failed steps are drawn in the error colour and steps that match the current
-search carry a marker.  Rows are rendered from `StepSource.summary` only when
-they are on screen, and cached, so a 100 000-step run costs no more to show
-than a short one.  A filter restricts the rows to some steps.
+failed steps are drawn in the error colour, steps that match the current
+search carry a marker (●), and steps a person decided something about (an
+approval, an edit, a rejection) carry another (✎) when the source says
+which they are (an optional `human_steps()` method).  Rows are rendered
+from `StepSource.summary` only when they are on screen, and cached, so a
+100 000-step run costs no more to show than a short one.  A filter restricts the rows to some steps.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class Timeline(ScrollView, can_focus=True):
         self._rows: Sequence[int] | None = None
         """The positions shown when filtered, ascending; None shows every step."""
         self._marks: Sequence[int] = ()
+        self._human: frozenset[int] = frozenset()
+        """Numbers of the steps with a human decision."""
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
     # -- what is shown ----------------------------------------------------------
@@ -120,13 +124,22 @@ class Timeline(ScrollView, can_focus=True):
 
     def steps_added(self) -> None:
         """The source has grown (follow mode): make room for the new rows."""
+        self._read_human_steps()
         self._update_size()
         self.refresh()
+
+    def _read_human_steps(self) -> None:
+        read = getattr(self.source, "human_steps", None)
+        human = frozenset(read()) if callable(read) else frozenset()
+        if human != self._human:
+            self._human = human
+            self._strips.clear()
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.row_count)
 
     def on_mount(self) -> None:
+        self._read_human_steps()
         self._update_size()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -219,7 +232,10 @@ class Timeline(ScrollView, can_focus=True):
         digits = len(str(len(self.source)))
         at = bisect_left(self._marks, position)
         marked = at < len(self._marks) and self._marks[at] == position
-        mark = Content.styled("●" if marked else " ", "$text-warning")
+        if marked:
+            mark = Content.styled("●", "$text-warning")
+        else:
+            mark = Content.styled("✎" if summary.number in self._human else " ", "$text-accent")
         number = Content.styled(f"#{summary.number:<{digits}} ", "$text-muted")
         tick = Content.styled("✓ ", "$text-success") if summary.ok else Content("✗ ")
         call = literal(summary.tool) + Content("(") + literal(summary.args_preview) + Content(")")
