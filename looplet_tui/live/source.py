@@ -3,8 +3,7 @@
 The live view reads the run's own trace, refreshed as each step is recorded,
 so what the timeline and detail panes show live is exactly what `looplet-tui
 open` shows when the run is reopened.  On top of the trace it keeps what a
-trace does not hold: each hook's `debug_state()` after every step, and the
-steps with human decisions (for the timeline's markers).
+trace does not hold: each hook's `debug_state()` after every step.
 
 Like every StepSource it is used on the UI thread only.
 """
@@ -26,8 +25,6 @@ class LiveSource:
         self._name = name
         self._trace: TraceSource | None = None
         self._hook_states: dict[int, HookStates] = {}
-        self.human_steps: set[int] = set()
-        """Numbers of the steps a person decided something about."""
 
     @property
     def name(self) -> str:
@@ -63,6 +60,10 @@ class LiveSource:
 
     def hook_states(self, index: int) -> HookStates:
         return self._hook_states.get(self.summary(index).number, {})
+
+    def human_steps(self) -> frozenset[int]:
+        """Numbers of the steps a person decided something about (timeline markers)."""
+        return frozenset() if self._trace is None else self._trace.human_steps()
 
     def meta(self) -> TraceMeta:
         return self._attached().meta()

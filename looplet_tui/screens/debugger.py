@@ -180,8 +180,7 @@ class DebuggerScreen(Screen[None]):
                 self._show_view(STEP_VIEW)
 
     def on_human_recorded(self, message: HumanRecorded) -> None:
-        self.source.human_steps.add(message.step)
-        self.timeline.refresh()
+        self._refresh_source()  # the decision is in the trace: its step gets a marker
 
     def on_run_ended(self, message: RunEnded) -> None:
         self.ended = True

@@ -10,6 +10,7 @@ from looplet_core.provenance import open_trace
 from looplet_tui.live.messages import PausedAt, RunEnded, StepRecorded
 from looplet_tui.session import BREAKPOINTS_FILE
 from looplet_tui.widgets.timeline import Timeline
+from tests.tui.conftest import app_for as viewer_for
 from tests.tui.live_agents import demo_app, wait_for_end, wait_for_pause
 
 
@@ -74,6 +75,9 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
         await pilot.pause()
         await pilot.press("enter")  # the scope dialog starts on "once"
         await wait_for_end(pilot)
+        timeline = screen.query_one(Timeline)
+        marked = [p for p in range(9) if timeline.row_content(p, 60).plain.startswith("✎")]
+        assert marked == [6]  # the approved step carries the human-decision marker
         assert "draft.tmp" not in list_files()
         run_dir = screen.session.run_dir
     ended = [m for m in messages if isinstance(m, RunEnded)]
@@ -82,9 +86,16 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
     assert run_dir is not None and run_dir.startswith(str(in_tmp / ".looplet" / "runs"))
     trace = open_trace(run_dir)
     assert trace.meta.stop_reason == "done" and len(trace) == 9
+    assert trace.human_steps() == {7}
     decisions = trace.detail(6).human
     assert [(d.action, d.who, d.before) for d in decisions] == [
         ("approve", "user at keyboard", {"path": "draft.tmp"})
     ]
     saved = (Path(run_dir) / BREAKPOINTS_FILE).read_text()
     assert '"tool"' in saved and '"delete_file"' in saved
+    reopened = viewer_for(Path(run_dir))  # `looplet-tui open` on the same run
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        timeline = reopened.screen.query_one(Timeline)
+        marked = [p for p in range(9) if timeline.row_content(p, 60).plain.startswith("✎")]
+        assert marked == [6]
