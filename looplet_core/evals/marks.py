@@ -68,7 +68,7 @@ def eval_mark(
     `name` replaces the function's name in reports.
     """
     if len(tags) == 1 and callable(tags[0]) and threshold is None and not passing and not name:
-        return _marked(tags[0], (), None, (), None)  # bare @eval_mark
+        return _marked(tags[0])  # bare @eval_mark
     for tag in tags:
         if not isinstance(tag, str) or not tag:
             raise TypeError(f"eval_mark tags must be non-empty strings, not {tag!r}")
@@ -93,28 +93,22 @@ def spec_of(func: Callable[[Any], Any]) -> EvalSpec:
         return spec
     if not callable(func):
         raise TypeError(f"a grader must be a function taking an EvalContext, not {func!r}")
-    return _spec(func, (), None, (), None)
+    return _spec(func)
 
 
-def _marked(
-    func: Callable[[Any], Any],
-    tags: tuple[str, ...],
-    threshold: float | None,
-    passing: tuple[str, ...],
-    name: str | None,
-) -> Callable[[Any], Any]:
+def _marked(func: Callable[[Any], Any], *options: Any) -> Callable[[Any], Any]:
     if not callable(func):
         raise TypeError(f"eval_mark marks a function, not {func!r}")
-    setattr(func, _MARK, _spec(func, tags, threshold, passing, name))
+    setattr(func, _MARK, _spec(func, *options))
     return func
 
 
 def _spec(
     func: Callable[[Any], Any],
-    tags: tuple[str, ...],
-    threshold: float | None,
-    passing: tuple[str, ...],
-    name: str | None,
+    tags: tuple[str, ...] = (),
+    threshold: float | None = None,
+    passing: tuple[str, ...] = (),
+    name: str | None = None,
 ) -> EvalSpec:
     doc = (getattr(func, "__doc__", None) or "").strip()
     return EvalSpec(
