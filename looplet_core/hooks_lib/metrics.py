@@ -180,7 +180,7 @@ class MetricsHook:
 
     def step(self, number: int) -> StepMetrics | None:
         """The metrics of step `number`, if it is among the kept ones."""
-        for metrics in reversed(self._steps):
+        for metrics in reversed(list(self._steps)):  # a snapshot: the loop may be appending
             if metrics.step == number:
                 return metrics
         return None
@@ -193,7 +193,8 @@ class MetricsHook:
     def totals(self) -> dict[str, Any]:
         """The whole run so far, as JSON data."""
         calls = self.model_calls
-        tool_ms = sum(totals.total_ms for totals in self.tools.values())
+        tools = list(self.tools.items())  # a snapshot: debuggers call this from their own thread
+        tool_ms = sum(totals.total_ms for _, totals in tools)
         return {
             "model_calls": calls,
             "model_errors": self.model_errors,
@@ -211,15 +212,15 @@ class MetricsHook:
             "tool_ms": round(tool_ms, 3),
             "tool_errors": self.tool_errors,
             "errors_by_kind": dict(self.errors_by_kind),
-            "tools": {name: totals.to_dict() for name, totals in self.tools.items()},
+            "tools": {name: totals.to_dict() for name, totals in tools},
             "stop_reason": self.stop_reason,
             "duration_ms": self.duration_ms,
         }
 
     def debug_state(self) -> dict[str, Any]:
-        last = self._steps[-1] if self._steps else None
+        recent = list(self._steps)[-10:]
         return {
             "total": self.totals(),
-            "last_step": None if last is None else last.to_dict(),
-            "recent_steps": [metrics.to_dict() for metrics in list(self._steps)[-10:]],
+            "last_step": recent[-1].to_dict() if recent else None,
+            "recent_steps": [metrics.to_dict() for metrics in recent],
         }
