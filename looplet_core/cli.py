@@ -125,8 +125,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     except (CommandError, TraceError, ReplayError) as exc:
         message = str(exc)
-        if isinstance(exc, TraceError) and args.path not in message:
-            message = f"{args.path}: {message}"  # the reader may name the folder of a file given
+        path = getattr(args, "path", None)  # `eval` takes several paths, named by its errors
+        if isinstance(exc, TraceError) and path is not None and path not in message:
+            message = f"{path}: {message}"  # the reader may name the folder of a file given
         complain(f"looplet {args.command}", message)
         return 2
 

@@ -4,7 +4,6 @@ backend and tools specs, and one-line errors with exit 2 for bad arguments."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +30,17 @@ def step_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("#")]
 
 
+CAPTURED = ("--mode", "captured", "--tools", "tests.replay.cli_specs:demo_tools")
+"""A captured replay with the demo's real tools, working on the $LOOPLET_TEST_WORKSPACE."""
+
+
+def demo_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    workspace = tmp_path / "w"
+    build_demo(workspace)
+    monkeypatch.setenv(WORKSPACE, str(workspace))
+    return workspace
+
+
 def test_a_full_replay_prints_the_steps_and_writes_a_trace(tmp_path, capsys) -> None:
     trace, steps, _ = record_demo(tmp_path)
     out_dir = tmp_path / "again"
@@ -47,20 +57,8 @@ def test_a_full_replay_prints_the_steps_and_writes_a_trace(tmp_path, capsys) -> 
 
 def test_a_captured_replay_runs_the_tools_it_is_given(tmp_path, capsys, monkeypatch) -> None:
     trace, _, _ = record_demo(tmp_path)
-    workspace = tmp_path / "w"
-    build_demo(workspace)
-    monkeypatch.setenv(WORKSPACE, str(workspace))
-    code, out, _ = run_main(
-        capsys,
-        "replay",
-        str(trace),
-        "--mode",
-        "captured",
-        "--tools",
-        "tests.replay.cli_specs:demo_tools",
-        "--out",
-        str(tmp_path / "again"),
-    )
+    workspace = demo_workspace(tmp_path, monkeypatch)
+    code, out, _ = run_main(capsys, "replay", str(trace), *CAPTURED, "--out", str(tmp_path / "a"))
     assert code == 0
     assert len(step_lines(out)) == 9 and "stopped: done" in out
     assert files_under(workspace) == files_under(tmp_path / "recorded-workspace")
@@ -68,26 +66,14 @@ def test_a_captured_replay_runs_the_tools_it_is_given(tmp_path, capsys, monkeypa
 
 def test_a_diverging_replay_says_where_and_exits_1(tmp_path, capsys, monkeypatch) -> None:
     trace, _, _ = record_demo(tmp_path)
-    workspace = tmp_path / "w"
-    build_demo(workspace)
-    (workspace / "notes.txt").unlink()  # the world changed: a different listing...
-    monkeypatch.setenv(WORKSPACE, str(workspace))
-    events = trace / "events.jsonl"  # ...and a recording edited at step 2's proposal
+    workspace = demo_workspace(tmp_path, monkeypatch)
+    (workspace / "notes.txt").unlink()  # a different result at step 1 is not a divergence...
+    events = trace / "events.jsonl"  # ...a call that differs from the recording is
     lines = events.read_bytes().splitlines(keepends=True)
     turn_2 = next(i for i, line in enumerate(lines) if b'"turn":2,' in line and b'"call"' in line)
     lines[turn_2] = lines[turn_2].replace(b'"path":"notes.txt"', b'"path":"nopes.txt"')
     events.write_bytes(b"".join(lines))
-    code, out, _ = run_main(
-        capsys,
-        "replay",
-        str(trace),
-        "--mode",
-        "captured",
-        "--tools",
-        "tests.replay.cli_specs:demo_tools",
-        "--out",
-        str(tmp_path / "again"),
-    )
+    code, out, _ = run_main(capsys, "replay", str(trace), *CAPTURED, "--out", str(tmp_path / "a"))
     assert code == 1
     assert len(step_lines(out)) == 1
     assert (
@@ -208,27 +194,15 @@ def test_replaying_an_unreadable_path_exits_2(tmp_path, capsys) -> None:
     assert err.startswith(f"looplet replay: {tmp_path / 'nothing'}") and err.count("\n") == 1
 
 
-def test_the_installed_command_replays_a_trace(tmp_path) -> None:
+def test_the_installed_command_replays_a_trace(tmp_path, monkeypatch) -> None:
     trace, _, _ = record_demo(tmp_path)
-    workspace = tmp_path / "w"
-    build_demo(workspace)
+    workspace = demo_workspace(tmp_path, monkeypatch)  # the subprocess inherits the variable
     out = subprocess.run(
-        [
-            LOOPLET,
-            "replay",
-            str(trace),
-            "--mode",
-            "captured",
-            "--tools",
-            "tests.replay.cli_specs:demo_tools",
-            "--out",
-            str(tmp_path / "again"),
-        ],
+        [LOOPLET, "replay", str(trace), *CAPTURED, "--out", str(tmp_path / "again")],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=ROOT,  # MODULE:ATTR specs import from the current directory
-        env={**os.environ, WORKSPACE: str(workspace)},
     )
     assert (out.returncode, out.stderr) == (0, "")
     assert len(step_lines(out.stdout)) == 9
