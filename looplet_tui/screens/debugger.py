@@ -103,8 +103,9 @@ class DebuggerScreen(Screen[None]):
         self.pause: Pause | None = None
         """The pause the run is waiting at, as this screen last heard of it."""
         self.ended = False
-        self._auto_position: int | None = None
-        """A position the screen selected itself (following the run), not the user."""
+        self._auto_selections = 0
+        """Cursor moves the screen made itself (following the run) whose
+        `Timeline.Selected` has not arrived yet: those are not the user's."""
         self._restarting = False
 
     def compose(self) -> ComposeResult:
@@ -151,6 +152,7 @@ class DebuggerScreen(Screen[None]):
             self.source.attach(message.run_dir)
         except DetailError as exc:
             self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
+        self._update_status()
 
     def on_turn_started(self, message: TurnStarted) -> None:
         self.phase_bar.turn = message.turn
@@ -173,7 +175,8 @@ class DebuggerScreen(Screen[None]):
         self._refresh_source()
         last = len(self.source) - 1
         if last >= 0 and (before == 0 or self.timeline.cursor >= before - 1):
-            self._auto_position = last
+            if self.timeline.cursor != last:
+                self._auto_selections += 1
             self.timeline.select(last)
             self._show_step(last)
             if self.pause is None:
@@ -208,9 +211,11 @@ class DebuggerScreen(Screen[None]):
 
     @on(Timeline.Selected)
     def _on_selected(self, event: Timeline.Selected) -> None:
-        if event.position == self._auto_position or not len(self.source):
+        if self._auto_selections:
+            self._auto_selections -= 1
             return
-        self._auto_position = None
+        if not len(self.source):
+            return
         self._show_step(event.position)
         self._show_view(STEP_VIEW)
 
