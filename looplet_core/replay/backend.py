@@ -9,7 +9,8 @@ from looplet_core.tools import _finish as finish_with_arguments  # the done tool
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
     from looplet_core.loop import Prompt
     from looplet_core.protocols import LLMBackend
@@ -101,8 +102,8 @@ def stand_in_tools(recording: Recording) -> ToolRegistry:
     return registry
 
 
-def _cannot_run(name: str) -> object:
-    def stand_in(**args: object) -> object:
+def _cannot_run(name: str) -> Callable[..., Any]:
+    def stand_in(**args: Any) -> Any:
         raise StandInToolError(
             f"{name!r} is a stand-in from the recording and cannot run a new call; "
             "replay with real tools to run it"

@@ -49,7 +49,7 @@ def test_a_full_replay_needs_no_tools_and_shows_the_model_the_recorded_schemas(t
 
 def test_a_replay_stepped_by_hand_then_run_keeps_its_result(tmp_path) -> None:
     trace, recorded, _ = record_demo(tmp_path)
-    run = replay(trace, out=tmp_path / "again")
+    run = replay(open_trace(trace), out=tmp_path / "again")  # an open Trace does as well as a path
     first_two = [next(iter(run)).number, next(iter(run)).number]
     result = run.run()
     assert first_two == [1, 2] and len(result.steps) == len(recorded)
