@@ -67,7 +67,7 @@ _AT_APPROVAL = ("approve", "reject", "skip")
 
 
 class DebuggerScreen(Screen[None]):
-    """One live run of `target`; a restart replaces the screen with a fresh one."""
+    """Live runs of `target`: one at a time; a restart starts a fresh run in place."""
 
     DEFAULT_CSS = """
     DebuggerScreen {
@@ -95,11 +95,15 @@ class DebuggerScreen(Screen[None]):
         Binding("question_mark", "help", "Help", id="debugger.help"),
     ]
 
-    def __init__(self, target: LiveTarget, spec: AgentSpec | None = None) -> None:
+    def __init__(self, target: LiveTarget) -> None:
         super().__init__()
         self.target = target
-        self.source = LiveSource(target.name)
-        self.session = Session(spec or target.spec, self.post_message, target.breakpoints)
+        self._new_run(target.spec)
+
+    def _new_run(self, spec: AgentSpec) -> None:
+        """Everything that belongs to one run: its session, source and pause state."""
+        self.source = LiveSource(self.target.name)
+        self.session = Session(spec, self.post_message, self.target.breakpoints)
         self.pause: Pause | None = None
         """The pause the run is waiting at, as this screen last heard of it."""
         self.ended = False
@@ -132,6 +136,9 @@ class DebuggerScreen(Screen[None]):
         return self.query_one(PauseView)
 
     def on_mount(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
         self.pause_view.show([note("starting the run…")])
         self.timeline.focus()
         self._update_status()
@@ -171,21 +178,12 @@ class DebuggerScreen(Screen[None]):
 
     def on_step_recorded(self, message: StepRecorded) -> None:
         self.source.record_hook_states(message.number, message.hook_states)
-        before = len(self.source)
         self._refresh_source()
-        last = len(self.source) - 1
-        if last >= 0 and (before == 0 or self.timeline.cursor >= before - 1):
-            if self.timeline.cursor != last:
-                self._auto_selections += 1
-            self.timeline.select(last)
-            self._show_step(last)
-            if self.pause is None:
-                self._show_view(STEP_VIEW)
 
     def on_human_recorded(self, message: HumanRecorded) -> None:
         self._refresh_source()  # the decision is in the trace: its step gets a marker
 
-    def on_run_ended(self, message: RunEnded) -> None:
+    async def on_run_ended(self, message: RunEnded) -> None:
         self.ended = True
         self.pause = None
         self.phase_bar.show_end(message.stop_reason, message.reason, message.error)
@@ -197,14 +195,25 @@ class DebuggerScreen(Screen[None]):
             self.pause_view.show([note("the run ended before its first step")])
         self.refresh_bindings()
         if self._restarting:
-            self._restart_now()
+            await self._restart_now()
 
     def _refresh_source(self) -> None:
+        """Read what the trace gained; a cursor on the last step follows the new ones."""
+        before = len(self.source)
+        following = before == 0 or self.timeline.cursor >= before - 1
         try:
             self.source.refresh()
         except DetailError as exc:
             self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
         self.timeline.steps_added()
+        last = len(self.source) - 1
+        if following and last >= before:
+            if self.timeline.cursor != last:
+                self._auto_selections += 1
+            self.timeline.select(last)
+            self._show_step(last)
+            if self.pause is None:
+                self._show_view(STEP_VIEW)
         self._update_status()
 
     # -- the timeline and panes ---------------------------------------------------
@@ -312,23 +321,25 @@ class DebuggerScreen(Screen[None]):
         self.pause = None
         self.refresh_bindings()
 
-    def action_restart(self) -> None:
+    async def action_restart(self) -> None:
         """Stop this run and start the agent again, with a fresh trace."""
         if self.ended:
-            self._restart_now()
+            await self._restart_now()
         else:
             self._restarting = True
             self.action_stop()
 
-    def _restart_now(self) -> None:
+    async def _restart_now(self) -> None:
+        self._restarting = False
         try:
             spec = self.target.remake()
         except SpecError as exc:
-            self._restarting = False
             self.notify(str(exc), title="cannot restart", severity="error", markup=False)
             return
         self.target.spec = spec
-        self.app.switch_screen(DebuggerScreen(self.target, spec))
+        self._new_run(spec)
+        await self.recompose()  # fresh widgets over the new run's source
+        self._start()
 
     def _resumed(self) -> None:
         self.pause = None

@@ -11,7 +11,7 @@ from looplet_tui.live.messages import PausedAt, RunEnded, StepRecorded
 from looplet_tui.session import BREAKPOINTS_FILE
 from looplet_tui.widgets.timeline import Timeline
 from tests.tui.conftest import app_for as viewer_for
-from tests.tui.live_agents import demo_app, wait_for_end, wait_for_pause
+from tests.tui.live_agents import demo_app, wait_for_end, wait_for_pause, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +76,7 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
         await pilot.press("enter")  # the scope dialog starts on "once"
         await wait_for_end(pilot)
         timeline = screen.query_one(Timeline)
+        assert timeline.cursor == 8  # followed the run to its last step, past the approval
         marked = [p for p in range(9) if timeline.row_content(p, 60).plain.startswith("✎")]
         assert marked == [6]  # the approved step carries the human-decision marker
         assert "draft.tmp" not in list_files()
@@ -99,3 +100,26 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
         timeline = reopened.screen.query_one(Timeline)
         marked = [p for p in range(9) if timeline.row_content(p, 60).plain.startswith("✎")]
         assert marked == [6]
+
+
+async def test_restart_starts_a_fresh_run_and_trace_keeping_the_breakpoints() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+        first = screen.session
+        await pilot.press("c")
+        await wait_for_pause(pilot, "approval")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.session is not first, "a new session")
+        await wait_for_pause(pilot, "pre_prompt")
+        second = screen.session
+        assert second.spec is not first.spec and second.spec.llm.calls == 0
+        assert second.run_dir != first.run_dir
+        assert [b.describe() for b in second.breakpoints] == ["before dispatch · tool delete_file"]
+        assert len(screen.source) == 0 and screen.query_one(Timeline).row_count == 0
+        await pilot.press("c")
+        await wait_for_pause(pilot, "approval")  # the breakpoint fires again in the new run
+        await pilot.press("s")
+        await wait_for_end(pilot)
+    old = open_trace(first.run_dir).meta
+    assert old.finished and old.stop_reason == "cancelled" and old.steps == 7
