@@ -6,7 +6,10 @@ a detail loaded on demand.  A saved run is a `TraceSource`; the live debugger
 provides its own source over the steps its session has recorded so far, and
 the same timeline and panes show either.
 
-All methods are called on the UI thread; a source need not be thread-safe.
+A source need not be thread-safe, but calls may come from two threads one at
+a time: the viewer screen runs the slow `detail` and `refresh` on its loader
+thread (see loader.py) and the cheap rest on the UI thread, never both at once
+on the same data that `refresh` changes.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
 
+from looplet_tui.loader import Loader
 from looplet_tui.run_index import RunIndex, fuzzy_match
 from looplet_tui.search import Search
 from looplet_tui.source import DetailError, StepSource, load_step
@@ -39,7 +41,9 @@ __all__ = ["ViewerScreen"]
 FOLLOW_INTERVAL_S = 0.25
 """How often follow mode looks for new steps (new steps show within 0.5 s)."""
 SLICE_S = 0.008
-"""Longest stretch of background work between two chances for the UI to react."""
+"""A search slice: how long a pane load may wait behind the search on the loader thread."""
+LOADING_AFTER_S = 0.1
+"""A step that takes longer than this to load shows a loading indicator."""
 _INDEX_CHUNK = 2000
 
 
@@ -72,6 +76,9 @@ class ViewerScreen(Screen[None]):
         self._filter = ""
         self._jumped = False
         self._follow_timer: Timer | None = None
+        self._polling = False
+        self.loader = Loader()
+        """Runs the source's slow calls (details, refresh, search) off the UI thread."""
 
     def compose(self) -> ComposeResult:
         yield ProblemsBanner(id="problems")
@@ -105,16 +112,43 @@ class ViewerScreen(Screen[None]):
         self._index_run()
         self._update_status()
 
+    def on_unmount(self) -> None:
+        self.loader.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every background job's failure ends here: shown, never a crash."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.name} failed: {type(error).__name__}: {error}",
+                severity="error",
+                markup=False,
+            )
+
     # -- selection --------------------------------------------------------------
 
     @on(Timeline.Selected)
     def _on_selected(self, event: Timeline.Selected) -> None:
         self._show_step(event.position)
 
-    def _show_step(self, position: int, keep_scroll: bool = False) -> None:
-        self.details.show_step(load_step(self.source, position), keep_scroll=keep_scroll)
+    def _show_step(self, position: int) -> None:
         self.query_one(StepSparkline).cursor = position
         self._update_status()
+        self._load_step(position)
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def _load_step(self, position: int) -> None:
+        """Load a step on the loader thread and show it, unless another was selected
+        meanwhile (this worker is then cancelled).  A slow load shows an indicator."""
+        loading = asyncio.ensure_future(self.loader.run(load_step, self.source, position))
+        done, _ = await asyncio.wait({loading}, timeout=LOADING_AFTER_S)
+        if not done:
+            self.details.loading = True
+        try:
+            data = await loading
+        finally:
+            self.details.loading = False
+        self.details.show_step(data)
 
     @on(StepSparkline.Clicked)
     def _on_sparkline_clicked(self, event: StepSparkline.Clicked) -> None:
@@ -142,13 +176,18 @@ class ViewerScreen(Screen[None]):
 
     # -- follow mode ------------------------------------------------------------
 
-    def _poll(self) -> None:
+    async def _poll(self) -> None:
+        if self._polling:  # the last refresh is still reading
+            return
+        self._polling = True
         try:
-            added = self.source.refresh()
+            added = await self.loader.run(self.source.refresh)
         except DetailError as exc:
             self.notify(str(exc), title="follow", severity="error", markup=False)
             self.action_toggle_follow()
             return
+        finally:
+            self._polling = False
         if added:
             empty_before = len(self.source) == added
             self.timeline.steps_added()
@@ -215,7 +254,7 @@ class ViewerScreen(Screen[None]):
     async def _run_search(self, search: Search) -> None:
         """Scan the run for `search`, a slice at a time, showing matches as they come."""
         while True:
-            done = search.scan(self.source, SLICE_S)
+            done = await self.loader.run(search.scan, self.source, SLICE_S)
             self.timeline.set_marks(search.matches)
             if not self._jumped:
                 cursor = self.timeline.cursor
@@ -226,7 +265,6 @@ class ViewerScreen(Screen[None]):
             self._update_status()
             if done:
                 return
-            await asyncio.sleep(0)
 
     def _jump_to_match(self, forward: bool) -> None:
         if self.search is None:
@@ -288,7 +326,10 @@ class ViewerScreen(Screen[None]):
         self._update_series()
 
     def _payload(self) -> tuple[str, str]:
+        """The current pane's name and payload; empty while the selected step loads."""
         pane = self.details.pane()
+        if pane.data is None or pane.data.position != self.timeline.cursor:
+            return pane.title.lower(), ""
         return pane.title.lower(), pane.payload()
 
     def action_copy(self) -> None:

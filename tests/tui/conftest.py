@@ -7,10 +7,13 @@ needs no async plugin.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from looplet_tui.app import LoopletApp, build_app
 from looplet_tui.cli import open_source
@@ -29,6 +32,17 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 @pytest.fixture
 def small_run(tmp_path: Path) -> Path:
     return record(tmp_path / "small-run", small_script())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until background work (step loading, indexing, search) is done and shown.
+
+    A load replaced by a newer one ends cancelled; that is part of settling."""
+    while running := [worker for worker in pilot.app.workers if not worker.is_finished]:
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+    await pilot.pause()
 
 
 def app_for(path: Path, *, follow: bool = False) -> LoopletApp:

@@ -8,7 +8,7 @@ import threading
 from looplet_core import ScriptedBackend, ToolCall, composable_loop
 from looplet_core.provenance import ProvenanceSink
 from looplet_tui.screens.viewer import FOLLOW_INTERVAL_S, ViewerScreen
-from tests.tui.conftest import app_for
+from tests.tui.conftest import app_for, settle
 from tests.tui.traces import TOOLS, reply
 
 WAIT = 2 * FOLLOW_INTERVAL_S + 0.05
@@ -39,19 +39,22 @@ async def test_new_steps_appear_while_the_cursor_and_scroll_stay_put(tmp_path) -
         for _ in range(4):
             next(loop)
         await pilot.pause(WAIT)
+        await settle(pilot)
         assert screen.timeline.row_count == 7
         assert screen.timeline.cursor == 1
         assert screen.timeline.scroll_offset == scroll
         assert screen.details.pane().data.position == 1
-        await screen.workers.wait_for_complete()
+        await settle(pilot)
         assert len(screen.index) == 7  # the new steps are indexed too
 
         await pilot.press("F")  # stop following
         next(loop)
         await pilot.pause(WAIT)
+        await settle(pilot)
         assert screen.timeline.row_count == 7
         await pilot.press("F")
         await pilot.pause(WAIT)
+        await settle(pilot)
         assert screen.timeline.row_count == 8
 
 
@@ -62,14 +65,15 @@ async def test_a_search_keeps_up_with_new_steps(tmp_path) -> None:
     app = app_for(run, follow=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"step 2", "enter")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ViewerScreen)
         assert screen.search is not None and screen.search.matches == []
         next(loop)
         next(loop)
         await pilot.pause(WAIT)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
+        await settle(pilot)
         assert screen.search.matches == [2]
 
 
@@ -99,6 +103,7 @@ async def test_a_run_with_no_steps_yet_shows_its_first_step_once_it_arrives(tmp_
             answer.set()
             agent.join(timeout=10)
             await pilot.pause(WAIT)
+            await settle(pilot)
             assert screen.timeline.row_count == 2
             assert screen.details.pane().data.position == 0
     finally:

@@ -26,6 +26,7 @@ from looplet_tui.widgets.doc_view import DocView
 from looplet_tui.widgets.problems_banner import ProblemsBanner
 from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.timeline import Timeline
+from tests.tui.conftest import settle
 from tests.tui.frozen import FrozenSource
 from tests.tui.hostile import (
     ESCAPES,
@@ -79,7 +80,7 @@ async def test_pane_shows_hostile_text_literally(hostile_run, number, tab, piece
         screen = app.screen
         screen.details.active = tab
         screen.timeline.select(number - 1)
-        await pilot.pause()
+        await settle(pilot)
         pane = screen.details.pane()
         pane.toggle_all()  # expanded: every folded line is in the document
         document = "".join(pane.rendered_lines())
@@ -97,7 +98,7 @@ async def test_json_views_show_control_characters_as_json_escapes(hostile_run) -
     async with app.run_test(size=SIZE) as pilot:
         app.screen.details.active = "call"
         app.screen.timeline.select(3)  # lookup(key=HOSTILE)
-        await pilot.pause()
+        await settle(pilot)
         document = "".join(app.screen.details.pane().rendered_lines())
         assert "\\u001b[31mred\\u001b[0m" in document
         assert "\\u0000" in document
@@ -130,7 +131,7 @@ async def test_clicking_action_markup_in_a_pane_does_not_quit(hostile_run) -> No
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         app.screen.details.active = "call"
-        await pilot.pause()
+        await settle(pilot)
         pane = app.screen.details.pane()
         rows = pane.rendered_lines()
         row = next(n for n, text in enumerate(rows) if "[@click=app.quit]" in text)
@@ -167,7 +168,7 @@ async def test_hook_debug_state_is_shown_literally(hostile_run) -> None:
     app = build_app(source)
     async with app.run_test(size=SIZE) as pilot:
         app.screen.details.active = "hooks"
-        await pilot.pause()
+        await settle(pilot)
         document = "".join(app.screen.details.pane().rendered_lines())
         assert "debug_state · " + HOSTILE_NAME_SHOWN in document
         assert_literal(document, list(expected_pieces()[:6]))

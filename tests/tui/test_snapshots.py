@@ -16,6 +16,7 @@ import pytest
 from looplet_core.provenance import open_trace
 from looplet_tui.app import LoopletApp, build_app
 from looplet_tui.source import TraceSource
+from tests.tui.conftest import settle
 from tests.tui.frozen import FrozenSource
 from tests.tui.hostile import record_hostile
 from tests.tui.traces import NoDeletes, record_demo
@@ -41,8 +42,7 @@ def at(step: int, tab: str):
         screen = pilot.app.screen
         screen.details.active = tab
         screen.timeline.select(step - 1)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
 
     return run_before
 

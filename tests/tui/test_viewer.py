@@ -8,20 +8,23 @@ validation), done.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from textual.binding import Binding
 
 from looplet_core import ToolCall
-from looplet_tui.app import LoopletApp
+from looplet_core.provenance import StepDetail, open_trace
+from looplet_tui.app import LoopletApp, build_app
 from looplet_tui.screens.help import HelpScreen
-from looplet_tui.screens.viewer import ViewerScreen
+from looplet_tui.screens.viewer import LOADING_AFTER_S, ViewerScreen
+from looplet_tui.source import TraceSource
 from looplet_tui.widgets.doc_view import DocView
 from looplet_tui.widgets.problems_banner import ProblemsBanner
 from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.timeline import Timeline
-from tests.tui.conftest import app_for
+from tests.tui.conftest import app_for, settle
 from tests.tui.rendering import drawn_text
 from tests.tui.traces import record, reply
 
@@ -33,9 +36,10 @@ def viewer(app: LoopletApp) -> ViewerScreen:
     return app.screen
 
 
-def shown_tool(app: LoopletApp) -> str:
-    """The tool name the Call pane shows (its first body row)."""
-    return viewer(app).details.pane("call").rendered_lines()[1].split()[0]
+async def shown_tool(pilot) -> str:
+    """The tool name the Call pane shows (its first body row), once it has loaded."""
+    await settle(pilot)
+    return viewer(pilot.app).details.pane("call").rendered_lines()[1].split()[0]
 
 
 @pytest.fixture
@@ -48,13 +52,13 @@ async def test_keys_move_between_steps_and_the_panes_follow(small_run) -> None:
     app = app_for(small_run)
     async with app.run_test(size=SIZE) as pilot:
         timeline = viewer(app).timeline
-        assert (timeline.cursor, shown_tool(app)) == (0, "echo")
+        assert (timeline.cursor, await shown_tool(pilot)) == (0, "echo")
         await pilot.press("j", "down")
-        assert (timeline.cursor, shown_tool(app)) == (2, "lookup")
+        assert (timeline.cursor, await shown_tool(pilot)) == (2, "lookup")
         await pilot.press("k")
         assert timeline.cursor == 1
         await pilot.press("G")
-        assert (timeline.cursor, shown_tool(app)) == (5, "done")
+        assert (timeline.cursor, await shown_tool(pilot)) == (5, "done")
         await pilot.press("up", "g")
         assert timeline.cursor == 0
         await pilot.press("end")
@@ -88,8 +92,7 @@ async def test_status_bar_names_the_run_and_the_position(small_run) -> None:
 
 async def search(pilot, query: str) -> None:
     await pilot.press("slash", *query, "enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +151,7 @@ async def test_search_marks_matching_rows_and_highlights_the_text(small_run) -> 
 async def test_e_and_shift_e_jump_between_failed_steps(small_run) -> None:
     app = app_for(small_run)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()  # the background index
+        await settle(pilot)  # the background index
         timeline = viewer(app).timeline
         await pilot.press("e")
         assert timeline.cursor == 3
@@ -163,7 +166,7 @@ async def test_e_and_shift_e_jump_between_failed_steps(small_run) -> None:
 async def test_f_filters_the_timeline_by_fuzzy_tool_name(small_run) -> None:
     app = app_for(small_run)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         timeline = viewer(app).timeline
         await pilot.press("f", "l", "k", "p")
         assert [timeline.position_at(row) for row in range(timeline.row_count)] == [1, 2, 4]
@@ -189,9 +192,13 @@ async def test_t_cycles_the_detail_tabs(small_run) -> None:
 async def test_y_copies_the_shown_payload(small_run) -> None:
     app = app_for(small_run)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("j", "y")
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("y")
         assert json.loads(app.clipboard)["args"] == {"key": "alpha"}
-        await pilot.press("e", "t", "y")  # the failed explode step, Result tab
+        await pilot.press("e", "t")  # the failed explode step, Result tab
+        await settle(pilot)
+        await pilot.press("y")
         assert app.clipboard == "RuntimeError: disk on fire"
 
 
@@ -199,6 +206,7 @@ async def test_shift_y_saves_the_shown_payload_to_a_file(small_run, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     app = app_for(small_run)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("t", "Y", "Y")
         first = tmp_path / "looplet-step-1-result.txt"
         assert first.read_text(encoding="utf-8") == "hello"
@@ -226,7 +234,7 @@ async def test_command_palette_offers_every_action(small_run) -> None:
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         bindings = [*Timeline.BINDINGS, *ViewerScreen.BINDINGS]
         assert {b.description for b in bindings if isinstance(b, Binding)} <= commands.keys()
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await commands["Next error"].callback()
         await pilot.pause()
         assert viewer(app).timeline.cursor == 3
@@ -252,6 +260,7 @@ async def test_long_messages_fold_and_expand_by_click_or_x(tmp_path) -> None:
         screen = viewer(app)
         screen.details.active = "prompt"
         await pilot.press("j")  # step 2: its prompt holds the 40-line tool message
+        await settle(pilot)
         prompt = screen.details.pane()
         tool_block = next(n for n, b in enumerate(prompt.blocks) if "tool" in b.heading.plain)
         assert prompt.is_folded(tool_block)
@@ -289,3 +298,35 @@ async def test_an_intact_trace_shows_no_banner(small_run) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not app.screen.query_one(ProblemsBanner).display
+
+
+class SlowSource(TraceSource):
+    """A trace whose step 3 takes until `release` is set to load (a huge late prompt)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(open_trace(path))
+        self.release = threading.Event()
+
+    def detail(self, index: int) -> StepDetail:
+        if index == 2:
+            self.release.wait(timeout=10)
+        return super().detail(index)
+
+
+async def test_a_slow_step_loads_off_the_ui_thread_and_only_the_latest_is_shown(
+    small_run,
+) -> None:
+    source = SlowSource(small_run)
+    app = build_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = viewer(app)
+        await pilot.press("j", "j")  # onto the slow step
+        await pilot.pause(2 * LOADING_AFTER_S)
+        assert screen.details.loading  # an indicator, while keys still work:
+        await pilot.press("j")
+        assert screen.timeline.cursor == 3
+        source.release.set()
+        await settle(pilot)
+        assert not screen.details.loading
+        assert screen.details.pane().data.position == 3  # not the slow, stale step

@@ -50,7 +50,9 @@ def record(directory: Path, script: Iterable[Any], *, hooks: Iterable[object] = 
     """Run `script` (ScriptedBackend items) with a ProvenanceSink writing `directory`."""
     sink = ProvenanceSink(directory)
     llm = ScriptedBackend(list(script))
-    for _ in composable_loop(llm, TOOLS, "do the things", hooks=[*hooks, sink], max_steps=10_000):
+    for _ in composable_loop(
+        llm, TOOLS, "do the things", hooks=[*hooks, sink], max_steps=1_000_000
+    ):
         pass
     return directory
 
