@@ -4,14 +4,34 @@ when it has the wrong shape."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, BinaryIO
 
 _scan = json.JSONDecoder().scan_once
 """The decoder's scanner, called directly: a third of `json.loads` per line."""
+
+
+def open_regular(path: str) -> BinaryIO:
+    """Open a file for reading, refusing anything but a regular file.
+
+    A FIFO, socket or device named like a trace file would otherwise block the
+    reader forever or feed it endless bytes; it is opened without blocking and
+    refused with an OSError whose `strerror` says why.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def parse(data: bytes) -> tuple[Any, str | None]:
@@ -41,7 +61,7 @@ def read_bytes(
 ) -> bytes | None:
     """A whole file, or None with the reason appended to `problems`."""
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             return file.read()
     except FileNotFoundError:
         if report_missing:

@@ -11,6 +11,7 @@ import os
 import re
 
 from looplet_core.provenance import _format as fmt
+from looplet_core.provenance._parse import open_regular
 from looplet_core.provenance.model import TraceError
 
 __all__ = ["LOOPLET04", "MINISWEAGENT", "NATIVE", "discover_traces", "identify"]
@@ -152,7 +153,7 @@ def _sniff_minisweagent(path: str) -> bool:
     """Whether a JSON file says `"trajectory_format": "mini-swe-agent..."`.  The key is
     written last, so the tail is read as well as the head."""
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             head = file.read(_SNIFF_BYTES)
             file.seek(max(0, file.seek(0, os.SEEK_END) - _SNIFF_BYTES))
             tail = file.read(_SNIFF_BYTES)
@@ -163,7 +164,7 @@ def _sniff_minisweagent(path: str) -> bool:
 
 def _head_matches(path: str, pattern: re.Pattern[bytes]) -> bool:
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             return bool(pattern.search(file.read(_SNIFF_BYTES)))
     except OSError:
         return False

@@ -19,6 +19,7 @@ from looplet_core.provenance import _format as fmt
 from looplet_core.provenance._parse import (
     is_int,
     is_number,
+    open_regular,
     parse,
     read_json,
     str_or_none,
@@ -75,7 +76,7 @@ class NativeTrace(Trace):
             return None
         offset, record = self._end
         try:
-            with open(self._file(fmt.EVENTS), "rb") as events:
+            with open_regular(self._file(fmt.EVENTS)) as events:
                 return tuple(self._chains.messages_for(events, offset, record))
         except (Broken, OSError) as exc:
             self._note(f"the final conversation cannot be rebuilt: {exc}")
@@ -131,7 +132,7 @@ class NativeTrace(Trace):
 
     def _load_index(self, events_exists: bool) -> None:
         try:
-            with open(self._file(fmt.INDEX), "rb") as file:
+            with open_regular(self._file(fmt.INDEX)) as file:
                 file.seek(self._index_pos)
                 data = file.read()
         except FileNotFoundError:
@@ -196,7 +197,7 @@ class NativeTrace(Trace):
     def _scan_events(self, start: int) -> None:
         """Read events.jsonl from `start`: steps the index lacks, human decisions, the end."""
         try:
-            events = open(self._file(fmt.EVENTS), "rb")  # noqa: SIM115
+            events = open_regular(self._file(fmt.EVENTS))
         except OSError as exc:
             self._state.append(f"{fmt.EVENTS}: cannot be read ({exc.strerror or exc})")
             return
@@ -255,7 +256,7 @@ class NativeTrace(Trace):
         events_path = self._file(fmt.EVENTS)
         where = f"{events_path}: step {number}'s record (byte {offset})"
         try:
-            events = open(events_path, "rb")  # noqa: SIM115
+            events = open_regular(events_path)
         except OSError as exc:
             raise TraceError(f"{events_path}: cannot be read ({exc.strerror or exc})") from exc
         with events:

@@ -19,7 +19,7 @@ import os
 import re
 
 from looplet_core.provenance._format import encode, preview_args
-from looplet_core.provenance._parse import decode, kind, parse_text
+from looplet_core.provenance._parse import decode, kind, open_regular, parse_text
 from looplet_core.provenance.formats._common import (
     file_signature,
     float_or_none,
@@ -124,7 +124,7 @@ class MiniSweAgentTrace(Trace):
     def _read(self, problems: list[str], first: bool) -> dict[str, Any] | None:
         """The document (salvaged if damaged), or None (having raised on a first read)."""
         try:
-            with open(self.path, "rb") as file:
+            with open_regular(self.path) as file:
                 data = file.read()
         except OSError as exc:
             reason = f"cannot be read ({exc.strerror or exc})"
