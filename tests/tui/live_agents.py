@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from looplet_core import LLMResponse, Prompt, ScriptedBackend, ToolCall, Usage, tool
@@ -22,6 +24,15 @@ from looplet_tui.screens.debugger import DebuggerScreen
 
 WAIT_STEPS = 500
 """Yields to the app (10 ms each) before a wait gives up: 5 s."""
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs are recorded under ./.looplet/runs/: keep them in the test's directory.
+
+    Test modules use it with `pytestmark = pytest.mark.usefixtures("in_tmp")`."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def demo_app() -> LoopletApp:
@@ -54,6 +65,13 @@ async def wait_for_pause(pilot: Pilot[Any], kind: str) -> DebuggerScreen:
         pilot, lambda: screen.pause is not None and screen.pause.kind == kind, f"a {kind} pause"
     )
     return screen
+
+
+async def continue_to(pilot: Pilot[Any], kind: str) -> DebuggerScreen:
+    """From the pause a run starts at, continue (`c`) to the next pause of `kind`."""
+    await wait_for_pause(pilot, "pre_prompt")
+    await pilot.press("c")
+    return await wait_for_pause(pilot, kind)
 
 
 async def wait_for_end(pilot: Pilot[Any]) -> DebuggerScreen:

@@ -24,6 +24,7 @@ from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
     demo_app,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
     wait_for_end,
@@ -32,6 +33,7 @@ from tests.tui.live_agents import (
 )
 
 PRE, BEFORE, AFTER = "pre_prompt", "pre_dispatch", "post_dispatch"
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def at(phase: str = BEFORE, **fields: object) -> Moment:
@@ -139,12 +141,6 @@ def test_counts_and_round_trip() -> None:
 # -- in the debugger -----------------------------------------------------------
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def repeating_agent() -> PromptRecorder:
     note = ToolCall("write_note", {"path": "n.txt", "text": "hi"})
     return PromptRecorder(
@@ -171,7 +167,7 @@ def repeating_agent() -> PromptRecorder:
     ids=["every", "tool", "arg", "step", "tokens", "repeat", "error"],
 )
 async def test_each_condition_pauses_the_live_run_where_it_holds(
-    in_tmp: Path, breakpoint: Breakpoint, kind: str | None, step: int | None
+    breakpoint: Breakpoint, kind: str | None, step: int | None
 ) -> None:
     llm = repeating_agent()
     app = app_for(lambda: notes_spec(llm, breakpoints=(breakpoint,)))
@@ -189,7 +185,7 @@ async def test_each_condition_pauses_the_live_run_where_it_holds(
         await pilot.press("s")
 
 
-async def test_the_error_condition_fires_after_a_failed_call(in_tmp: Path) -> None:
+async def test_the_error_condition_fires_after_a_failed_call() -> None:
     app = demo_app()  # its fourth call moves a file that does not exist
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_for_pause(pilot, "pre_prompt")
@@ -200,7 +196,7 @@ async def test_the_error_condition_fires_after_a_failed_call(in_tmp: Path) -> No
         await pilot.press("s")
 
 
-async def test_the_editor_adds_disables_and_deletes_breakpoints(in_tmp: Path) -> None:
+async def test_the_editor_adds_disables_and_deletes_breakpoints() -> None:
     llm = repeating_agent()
     app = app_for(lambda: notes_spec(llm))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Input, Static
 
@@ -15,6 +13,7 @@ from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
     wait_for_end,
@@ -22,11 +21,7 @@ from tests.tui.live_agents import (
     wait_until,
 )
 
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def three_deletes() -> PromptRecorder:

@@ -3,8 +3,6 @@ prompt before the model call and the result after dispatch."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Static, TextArea
 
@@ -17,7 +15,9 @@ from looplet_tui.screens.reject_dialog import RejectDialog, model_reads
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
+    continue_to,
     demo_app,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
     wait_for_end,
@@ -25,11 +25,7 @@ from tests.tui.live_agents import (
     wait_until,
 )
 
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def delete_then_done() -> PromptRecorder:
@@ -54,9 +50,7 @@ def replace_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
 async def test_invalid_arguments_cannot_be_submitted_then_valid_ones_run() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_for_pause(pilot, "approval")
+        screen = await continue_to(pilot, "approval")
         await pilot.press("e")
         await pilot.pause()
         dialog = app.screen
@@ -100,9 +94,7 @@ async def test_rejection_feedback_is_what_the_model_reads_next() -> None:
     llm = delete_then_done()
     app = app_for(lambda: notes_spec(llm, breakpoints=ask_before_delete()))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_for_pause(pilot, "approval")
+        screen = await continue_to(pilot, "approval")
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, RejectDialog)
@@ -122,9 +114,7 @@ async def test_skip_gives_the_call_a_skipped_by_user_error() -> None:
     llm = delete_then_done()
     app = app_for(lambda: notes_spec(llm, breakpoints=ask_before_delete()))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_for_pause(pilot, "approval")
+        screen = await continue_to(pilot, "approval")
         await pilot.press("k")
         await wait_for_end(pilot)
         run_dir = screen.session.run_dir
@@ -171,9 +161,7 @@ async def test_an_edited_result_is_what_the_model_reads() -> None:
     stop_after = (Breakpoint("post_dispatch", Condition.TOOL, "delete_*"),)
     app = app_for(lambda: notes_spec(llm, breakpoints=stop_after))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_for_pause(pilot, "post_dispatch")
+        screen = await continue_to(pilot, "post_dispatch")
         assert screen.pause.result is not None and screen.pause.result.data == "deleted a.txt"
         await pilot.press("e")
         await pilot.pause()

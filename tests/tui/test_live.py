@@ -11,14 +11,15 @@ from looplet_tui.live.messages import PausedAt, RunEnded, StepRecorded
 from looplet_tui.session import BREAKPOINTS_FILE
 from looplet_tui.widgets.timeline import Timeline
 from tests.tui.conftest import app_for as viewer_for
-from tests.tui.live_agents import demo_app, wait_for_end, wait_for_pause, wait_until
+from tests.tui.live_agents import (
+    demo_app,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
+    wait_for_end,
+    wait_for_pause,
+    wait_until,
+)
 
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Runs are recorded under ./.looplet/runs/: keep them in the test's directory."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 async def test_a_run_starts_paused_before_the_first_model_call() -> None:
@@ -56,7 +57,7 @@ async def test_step_runs_until_the_next_step_is_yielded() -> None:
 
 
 async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
-    in_tmp: Path,
+    tmp_path: Path,
 ) -> None:
     messages: list[object] = []
     app = demo_app()
@@ -84,7 +85,7 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
     ended = [m for m in messages if isinstance(m, RunEnded)]
     assert [(m.stop_reason, m.error) for m in ended] == [("done", None)]
     assert [m.pause.kind for m in messages if isinstance(m, PausedAt)] == ["pre_prompt", "approval"]
-    assert run_dir is not None and run_dir.startswith(str(in_tmp / ".looplet" / "runs"))
+    assert run_dir is not None and run_dir.startswith(str(tmp_path / ".looplet" / "runs"))
     trace = open_trace(run_dir)
     assert trace.meta.stop_reason == "done" and len(trace) == 9
     assert trace.human_steps() == {7}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widget import Widget
 
@@ -19,18 +17,15 @@ from tests.tui.hostile import HOSTILE, HOSTILE_NAME, HOSTILE_NAME_SHOWN, is_unsa
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
+    continue_to,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
-    wait_for_pause,
     wait_until,
 )
 from tests.tui.rendering import action_links, drawn_text
 
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def assert_safe(widgets: list[Widget]) -> str:
@@ -57,9 +52,7 @@ async def test_a_hostile_call_is_shown_literally_at_every_pause_and_dialog() -> 
     every_call = (Breakpoint("pre_dispatch", Condition.EVERY),)
     app = app_for(lambda: notes_spec(llm, breakpoints=every_call))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_for_pause(pilot, "approval")
+        screen = await continue_to(pilot, "approval")
         await pilot.pause()
         shown = assert_safe([screen.query_one(PhaseBar), screen.query_one(PauseView)])
         assert HOSTILE_NAME_SHOWN in shown

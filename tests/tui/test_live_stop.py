@@ -16,6 +16,7 @@ from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
 from tests.tui.live_agents import (
     BlockingBackend,
     app_for,
+    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
     wait_for_end,
@@ -26,10 +27,7 @@ from tests.tui.live_agents import (
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def blocking() -> BlockingBackend:
