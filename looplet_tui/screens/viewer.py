@@ -272,10 +272,7 @@ class ViewerScreen(Screen[None]):
             return
         cursor = self.timeline.cursor
         found = self.search.next_match(cursor) if forward else self.search.previous_match(cursor)
-        if found is None:
-            self.notify("No match (yet).", severity="warning")
-        else:
-            self.timeline.select(found)
+        self._select_or_say(found, "No match (yet).")
 
     def action_next_match(self) -> None:
         """Go to the next step that matches the search."""
@@ -290,10 +287,14 @@ class ViewerScreen(Screen[None]):
     def _jump_to_error(self, forward: bool) -> None:
         cursor = self.timeline.cursor
         found = self.index.next_error(cursor) if forward else self.index.previous_error(cursor)
-        if found is None:
-            self.notify("No more failed steps that way.", severity="warning")
+        self._select_or_say(found, "No more failed steps that way.")
+
+    def _select_or_say(self, position: int | None, otherwise: str) -> None:
+        """Select the step a jump found, or say why there is none."""
+        if position is None:
+            self.notify(otherwise, severity="warning")
         else:
-            self.timeline.select(found)
+            self.timeline.select(position)
 
     def action_next_error(self) -> None:
         """Go to the next failed step."""
