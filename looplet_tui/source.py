@@ -6,10 +6,11 @@ a detail loaded on demand.  A saved run is a `TraceSource`; the live debugger
 provides its own source over the steps its session has recorded so far, and
 the same timeline and panes show either.
 
-A source need not be thread-safe, but calls may come from two threads one at
-a time: the viewer screen runs the slow `detail` and `refresh` on its loader
-thread (see loader.py) and the cheap rest on the UI thread, never both at once
-on the same data that `refresh` changes.
+A source need not be thread-safe, but the viewer screen calls it from two
+threads, never at the same time for the same call: `detail` and `refresh` (the
+slow, file-reading calls) run on its loader thread one after another (see
+loader.py), and `__len__`, `summary`, `meta` and `problems` on the UI thread.
+A source whose `refresh` may shrink or reorder its steps must keep that safe.
 """
 
 from __future__ import annotations

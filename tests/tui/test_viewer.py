@@ -23,6 +23,7 @@ from looplet_tui.source import TraceSource
 from looplet_tui.widgets.doc_view import DocView
 from looplet_tui.widgets.problems_banner import ProblemsBanner
 from looplet_tui.widgets.status_bar import StatusBar
+from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
 from tests.tui.conftest import app_for, settle
 from tests.tui.rendering import drawn_text
@@ -330,3 +331,19 @@ async def test_a_slow_step_loads_off_the_ui_thread_and_only_the_latest_is_shown(
         await settle(pilot)
         assert not screen.details.loading
         assert screen.details.pane().data.position == 3  # not the slow, stale step
+
+
+async def test_the_sparkline_switches_series_and_clicks_select_steps(small_run) -> None:
+    app = app_for(small_run)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sparkline = app.screen.query_one(StepSparkline)
+        tokens = drawn_text([sparkline])
+        assert "tokens" in tokens
+        await pilot.press("s")
+        assert "latency" in drawn_text([sparkline])
+        await pilot.press("s")
+        assert drawn_text([sparkline]) == tokens
+        bars_start = 1 + len("tokens ")  # left padding, then the label
+        await pilot.click(StepSparkline, offset=(bars_start + 5, 0))
+        assert viewer(app).timeline.cursor == 5  # six steps, one cell each
