@@ -100,9 +100,10 @@ class LoopState:
     the loop then adds neither system prompt nor task.  `data` is scratch space
     for hooks.  `cancel()` may be called from any thread.
 
-    `llm`, `tools` and `config` are set by `composable_loop` before `pre_loop`,
-    so a hook can describe the run (a recorder writes the model, the tool
-    schemas and the settings) without being handed them separately.
+    `llm`, `tools`, `config` and `hooks` are set by `composable_loop` before
+    `pre_loop`, so a hook can describe the run (a recorder writes the model, the
+    tool schemas, the settings and the other hooks' `debug_state()`) without
+    being handed them separately.
     """
 
     __slots__ = (
@@ -111,6 +112,7 @@ class LoopState:
         "cost",
         "data",
         "history_version",
+        "hooks",
         "last_step",
         "llm",
         "messages",
@@ -129,6 +131,8 @@ class LoopState:
         """The run's tools; `tools.schemas()` is what the model is shown."""
         self.config: LoopConfig | None = None
         """The settings in force, with composable_loop's overrides applied."""
+        self.hooks: tuple[object, ...] = ()
+        """The run's hooks, in the order they are called."""
         self.messages: list[Message] = list(messages)
         self.steps: list[Step] = []
         self.turn = 0
@@ -217,7 +221,9 @@ def composable_loop(
     state.llm = llm
     state.tools = tools if isinstance(tools, ToolRegistry) else tools_from(tools)
     state.config = config
-    run = _Run(llm, state.tools, HookRunner(hooks), state, config)
+    runner = HookRunner(hooks)
+    state.hooks = runner.hooks
+    run = _Run(llm, state.tools, runner, state, config)
     if not state.messages:
         state.append(Message("system", config.system_prompt))
         state.append(Message("user", task))

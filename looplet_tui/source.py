@@ -106,7 +106,10 @@ class TraceSource:
         return detail
 
     def hook_states(self, index: int) -> HookStates:
-        return {}  # traces do not record debug_state() yet
+        try:
+            return self.detail(index).hook_states
+        except DetailError:
+            return {}  # the detail's own error is what the panes report
 
     def human_steps(self) -> frozenset[int]:
         """Numbers of the steps with a human decision (the timeline marks them)."""

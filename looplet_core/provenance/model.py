@@ -103,15 +103,18 @@ class StepDetail(Record):
     `response` its reply (with `raw_request`/`raw_response` when the backend
     kept them); either is None when the records it needs are damaged, and
     `problems` then says why.  `time` is when the reply arrived (Unix time).
+    `hook_states` holds each hook's `debug_state()` as it was when the step
+    finished, by hook name (empty when the format does not record it).
     """
 
-    __slots__ = ("step", "prompt", "response", "human", "time", "problems")
+    __slots__ = ("step", "prompt", "response", "human", "time", "problems", "hook_states")
     step: Step
     prompt: tuple[Message, ...] | None
     response: LLMResponse | None
     human: tuple[HumanDecision, ...]
     time: float | None
     problems: tuple[str, ...]
+    hook_states: dict[str, Any]
 
     def __init__(
         self,
@@ -121,6 +124,7 @@ class StepDetail(Record):
         human: tuple[HumanDecision, ...] = (),
         time: float | None = None,
         problems: tuple[str, ...] = (),
+        hook_states: dict[str, Any] | None = None,
     ) -> None:
         set_field(self, "step", step)
         set_field(self, "prompt", prompt)
@@ -128,6 +132,7 @@ class StepDetail(Record):
         set_field(self, "human", human)
         set_field(self, "time", time)
         set_field(self, "problems", problems)
+        set_field(self, "hook_states", hook_states or {})
 
 
 class TraceMeta(Record):

@@ -288,9 +288,10 @@ class NativeTrace(Trace):
                 except Broken as exc:
                     problems.append(f"step {number}: {exc}")
             human = tuple(self._human_for(events, number, problems))
+            hook_states = _hook_states(events, record, number, problems)
         for problem in problems:
             self._note(problem)
-        return StepDetail(step, prompt, response, human, when, tuple(problems))
+        return StepDetail(step, prompt, response, human, when, tuple(problems), hook_states)
 
     def _response(self, events: BinaryIO, offset: int, call: dict[str, Any]) -> LLMResponse:
         data = call.get("response")
@@ -400,3 +401,29 @@ def _line_number(file: BinaryIO, offset: int) -> int:
         remaining -= len(chunk)
     file.seek(here)
     return count
+
+
+def _hook_states(
+    events: BinaryIO, record: dict[str, Any], number: int, problems: list[str]
+) -> dict[str, Any]:
+    """Each hook's recorded state at this step: changed ones are in the record itself,
+    unchanged ones in the earlier step record it points at."""
+    states = record.get("hook_states")
+    states = dict(states) if isinstance(states, dict) else {}
+    pointers = record.get("hook_states_at")
+    if not isinstance(pointers, dict):
+        return states
+    for name, offset in pointers.items():
+        if not is_int(offset):
+            problems.append(f"step {number}: hook {name}'s state has a bad offset")
+            continue
+        try:
+            earlier = record_at(events, offset, "step").get("hook_states")
+        except Broken as exc:
+            problems.append(f"step {number}: hook {name}'s state: {exc}")
+            continue
+        if isinstance(earlier, dict) and name in earlier:
+            states[name] = earlier[name]
+        else:
+            problems.append(f"step {number}: hook {name}'s state is not at byte {offset}")
+    return states

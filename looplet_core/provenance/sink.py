@@ -22,6 +22,7 @@ from _thread import allocate_lock
 
 from looplet_core.jsonable import to_jsonable
 from looplet_core.provenance import _format as fmt
+from looplet_core.provenance.hook_states import HookStateLog
 from looplet_core.provenance.redact import Cleaner
 
 TYPE_CHECKING = False
@@ -186,6 +187,7 @@ class ProvenanceSink:
         self._annotations: dict[str, Any] = {}
         self._summary: dict[str, Any] | None = None
         """summary.json as written, once the run ended: what a late `annotate` adds to."""
+        self._hook_states = HookStateLog((), exclude=self)
 
     # -- hook phases ------------------------------------------------------------
 
@@ -196,6 +198,7 @@ class ProvenanceSink:
                 self.dir = default_run_dir()
             self._used = True
             self._start_run_state()
+            self._hook_states = HookStateLog(state.hooks, exclude=self)
             os.makedirs(self.dir, exist_ok=True)
             for name in (fmt.HEADER, fmt.EVENTS):
                 if os.path.exists(os.path.join(self.dir, name)):
@@ -264,6 +267,11 @@ class ProvenanceSink:
                 "call": self._call_offset,
                 "step": data,
             }
+            changed, unchanged = self._hook_states.take(offset)
+            if changed:
+                record["hook_states"] = changed
+            if unchanged:
+                record["hook_states_at"] = unchanged
             line = fmt.encode(record)
             if self._cleaner.needs_walk(line):
                 record = self._cleaner.walk(record)

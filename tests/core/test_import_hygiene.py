@@ -31,6 +31,7 @@ CORE_MODULES = (
     "looplet_core.provenance.model",
     "looplet_core.provenance.trace",
     "looplet_core.provenance.native",
+    "looplet_core.provenance.hook_states",
     "looplet_core.provenance.native_chains",
     "looplet_core.provenance.detect",
     "looplet_core.provenance.formats.looplet04",
