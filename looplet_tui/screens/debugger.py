@@ -174,6 +174,7 @@ class DebuggerScreen(Screen[None]):
         self.phase_bar.show_pause(pause)
         self.pause_view.show_pause(pause, keep_scroll=again)
         self._show_view(PAUSE_VIEW)
+        self._update_status()
         self.refresh_bindings()
 
     def on_step_recorded(self, message: StepRecorded) -> None:
@@ -271,8 +272,19 @@ class DebuggerScreen(Screen[None]):
                 position=self.timeline.cursor if total else None,
                 total=total,
                 meta=meta,
+                activity=self.activity,
             )
         )
+
+    @property
+    def activity(self) -> str:
+        """What the run is doing, in the word the status bar shows; it agrees with the
+        phase bar (which says at what the run is paused, or what it runs)."""
+        if self.ended:
+            return ""  # the trace's stop reason says how it ended
+        if self.session.stopping:
+            return "stopping"
+        return "paused" if self.pause is not None else "running"
 
     # -- controls -----------------------------------------------------------------
 
@@ -319,6 +331,7 @@ class DebuggerScreen(Screen[None]):
         """Stop the run; its trace is closed with the stop reason."""
         self.session.stop()
         self.pause = None
+        self._update_status()
         self.refresh_bindings()
 
     async def action_restart(self) -> None:

@@ -28,6 +28,9 @@ class Status:
     search: str = ""
     """The search state, e.g. `"boom": 3 of 12 steps` (already formatted by the screen)."""
     filter: str = ""
+    activity: str = ""
+    """A live run's state in a word ("paused", "running", "stopping"), shown while
+    the trace has no stop reason yet; empty for a saved run, which says "running"."""
 
 
 def status_content(status: Status) -> Content:
@@ -39,7 +42,7 @@ def status_content(status: Status) -> Content:
         stop = (
             literal(meta.stop_reason)
             if meta.stop_reason
-            else Content.styled("running", "$text-warning")
+            else Content.styled(status.activity or "running", "$text-warning")
         )
         parts += (sep, stop, sep, Content(f"{format_tokens(meta.usage.total_tokens)} tok"))
         if meta.cost is not None:

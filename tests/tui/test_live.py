@@ -6,18 +6,25 @@ from pathlib import Path
 
 import pytest
 
+from looplet_core import ToolCall
 from looplet_core.provenance import open_trace
 from looplet_tui.live.messages import PausedAt, RunEnded, StepRecorded
 from looplet_tui.session import BREAKPOINTS_FILE
+from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.timeline import Timeline
 from tests.tui.conftest import app_for as viewer_for
 from tests.tui.live_agents import (
+    BlockingBackend,
+    app_for,
     demo_app,
     in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
+    notes_spec,
+    reply,
     wait_for_end,
     wait_for_pause,
     wait_until,
 )
+from tests.tui.rendering import drawn_text
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -124,3 +131,34 @@ async def test_restart_starts_a_fresh_run_and_trace_keeping_the_breakpoints() ->
         await wait_for_end(pilot)
     old = open_trace(first.run_dir).meta
     assert old.finished and old.stop_reason == "cancelled" and old.steps == 7
+
+
+async def test_the_status_bar_agrees_with_the_phase_bar() -> None:
+    llm = BlockingBackend(
+        [
+            reply("a note", ToolCall("write_note", {"path": "n.txt", "text": "hi"})),
+            reply("finished", ToolCall("done", {"answer": "ok"})),
+        ]
+    )
+    app = app_for(lambda: notes_spec(llm))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+
+        def status() -> str:
+            return drawn_text([screen.query_one(StatusBar)])
+
+        await wait_until(pilot, lambda: "paused" in status(), "the status to say paused")
+        assert "running" not in status()
+        await pilot.press("c")
+        await wait_until(pilot, llm.waiting.is_set, "the model call")
+        await wait_until(pilot, lambda: "running" in status(), "the status to say running")
+        assert "waiting for the model" in str(screen.phase_bar.render())
+        await pilot.press("p")
+        llm.release.set()
+        await wait_for_pause(pilot, "approval")
+        await wait_until(pilot, lambda: "paused" in status(), "paused again")
+        assert "awaiting approval" in str(screen.phase_bar.render())
+        await pilot.press("s")
+        await wait_for_end(pilot)
+        await wait_until(pilot, lambda: "cancelled" in status(), "the stop reason")
+        assert "paused" not in status() and "running" not in status()
