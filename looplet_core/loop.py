@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from looplet_core.hooks import Replace
     from looplet_core.protocols import LLMBackend
     from looplet_core.tools import Tool
+    from looplet_core.types import HookTrace
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "LoopConfig", "LoopState", "Prompt", "composable_loop"]
 
@@ -107,7 +108,9 @@ class LoopState:
     """
 
     __slots__ = (
+        "_cancel_reason",
         "_cancelled",
+        "_pending_hook_trace",
         "config",
         "cost",
         "data",
@@ -143,6 +146,8 @@ class LoopState:
         self.history_version = 0
         """Bumped whenever the message list is rewritten rather than appended to."""
         self._cancelled = False
+        self._cancel_reason = "cancelled"
+        self._pending_hook_trace: list[HookTrace] = []
 
     @property
     def step_count(self) -> int:
@@ -155,17 +160,36 @@ class LoopState:
         self.messages = messages
         self.history_version += 1
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str = "cancelled") -> None:
         """Ask the loop to stop with `cancelled` at its next turn or step boundary.
 
-        A plain flag is enough: assigning an attribute is atomic, and the loop
-        only polls it between phases.
+        `reason` starts the RunResult's `reason`, which goes on to say where the
+        run stopped ("stopped by user at keyboard during the model call"), so a
+        front-end can say who cancelled.  A plain flag is enough: assigning an
+        attribute is atomic, and the loop only polls it between phases.
         """
+        self._cancel_reason = reason
         self._cancelled = True
 
     @property
     def cancelled(self) -> bool:
         return self._cancelled
+
+    @property
+    def cancel_reason(self) -> str:
+        """What `cancel(reason)` was given ("cancelled" by default)."""
+        return self._cancel_reason
+
+    @property
+    def pending_hook_trace(self) -> tuple[HookTrace, ...]:
+        """The hook calls recorded since the last Step: the start of the next Step's
+        `hook_trace`.
+
+        For debuggers that pause inside a phase (in a hook) and show what the
+        hooks have decided about the coming step so far.  Read it in the loop's
+        thread, from a hook: the hooks add to it as they run.
+        """
+        return tuple(self._pending_hook_trace)
 
 
 class _Ending:
@@ -223,6 +247,7 @@ def composable_loop(
     state.config = config
     runner = HookRunner(hooks)
     state.hooks = runner.hooks
+    state._pending_hook_trace = runner.pending
     run = _Run(llm, state.tools, runner, state, config)
     if not state.messages:
         state.append(Message("system", config.system_prompt))
@@ -265,7 +290,7 @@ class _Run:
             self.hooks.observe("pre_loop", state)
         while True:
             if state.cancelled:
-                return _Ending(StopReason.CANCELLED, "cancelled before the next model call")
+                return _cancelled(state, "before the next model call")
             if len(state.steps) >= self.max_steps:
                 return _Ending(StopReason.MAX_STEPS, f"reached max_steps={self.max_steps}")
             state.turn += 1
@@ -289,6 +314,8 @@ class _Run:
             stop = self.hooks.pre_prompt(state, prompt)
             if stop is not None:
                 return _stopped(stop)
+            if state.cancelled:  # while a hook held the turn (a debugger's pause)
+                return _cancelled(state, "before the next model call")
         started = perf_counter()
         try:
             response = self.llm.generate(prompt)
@@ -305,7 +332,7 @@ class _Run:
             )
         latency_ms = response.latency_ms or (perf_counter() - started) * 1000
         if state.cancelled:  # the caller gave up while the model was answering
-            return _Ending(StopReason.CANCELLED, "cancelled during the model call")
+            return _cancelled(state, "during the model call")
         if self.hooks.has("on_llm_response"):
             if not response.latency_ms:  # recorders see the latency the loop measured
                 response = response.replace(latency_ms=latency_ms)
@@ -362,7 +389,7 @@ class _Run:
         for index, proposed in enumerate(calls):
             ending: _Ending | None = None
             if state.cancelled:
-                ending = _Ending(StopReason.CANCELLED, "cancelled between tool calls")
+                ending = _cancelled(state, "between tool calls")
             elif len(state.steps) >= self.max_steps:
                 ending = _Ending(StopReason.MAX_STEPS, f"reached max_steps={self.max_steps}")
             if ending is not None:
@@ -482,6 +509,11 @@ class _Run:
                 "on_loop_end", state, result.replace(hook_trace=tuple(self.hooks.pending))
             )
         return result.replace(hook_trace=self.hooks.take_pending())
+
+
+def _cancelled(state: LoopState, where: str) -> _Ending:
+    """The ending of a cancelled run: who cancelled (the reason given), then where."""
+    return _Ending(StopReason.CANCELLED, f"{state.cancel_reason} {where}")
 
 
 def _stopped(stop: Stop) -> _Ending:
