@@ -39,7 +39,6 @@ from looplet_core import (
     Replace,
     RunResult,
     Step,
-    Stop,
     ToolCall,
     ToolRegistry,
     ToolResult,
@@ -346,7 +345,7 @@ class Session:
         if self._stopping:
             return
         self._stopping = True
-        self.state.cancel()
+        self.state.cancel(STOPPED_BY_USER)
         self.record("stop", None, STOPPED_BY_USER)
         self.interrupt.trigger()
         self.gate.close()
@@ -411,7 +410,7 @@ class Breakpoints:
         session.save_breakpoints()
         session._post(RunStarted(session.sink.dir))
 
-    def pre_prompt(self, state: LoopState, prompt: Prompt) -> list[Message] | Stop | None:
+    def pre_prompt(self, state: LoopState, prompt: Prompt) -> list[Message] | None:
         session = self.session
         session._post(TurnStarted(prompt.turn))
         session._phase("prompt", "")
@@ -432,8 +431,8 @@ class Breakpoints:
                 session.record("edit_prompt", before, after)
                 pause = replace(pause, messages=answer.messages, edited=True)
                 continue
-            if answer is CLOSED:
-                return Stop(f"{STOPPED_BY_USER} before the model call")
+            if answer is CLOSED:  # stopped: the run is cancelled, the model is not called
+                return None
             return list(pause.messages) if pause.edited else None
 
     def post_dispatch(self, state: LoopState, call: ToolCall, result: ToolResult) -> Any:

@@ -63,6 +63,7 @@ async def test_pause_during_a_model_call_pauses_at_the_next_boundary() -> None:
         await wait_for_end(pilot)
         result = screen.session.result
     assert result is not None and str(result.stop_reason) == "cancelled"
+    assert result.reason.startswith("stopped by user at keyboard ")
     assert result.steps[0].tool_result.error_kind == "denied"  # the call never ran
     assert "stopped by user at keyboard" in (result.steps[0].tool_result.error or "")
 
@@ -82,7 +83,7 @@ async def test_stop_during_a_model_call_ends_the_run_without_waiting_for_the_mod
     llm.release.set()
     meta = open_trace(run_dir).meta
     assert meta.finished and meta.stop_reason == "cancelled"
-    assert meta.reason == "cancelled during the model call"
+    assert meta.reason == "stopped by user at keyboard during the model call"
     summary = json.loads((Path(run_dir) / "summary.json").read_text())
     assert summary["human_decisions"] == 1  # the stop, by the user at the keyboard
     events = (Path(run_dir) / "events.jsonl").read_text().splitlines()
@@ -99,8 +100,8 @@ async def test_stop_at_the_pause_before_the_model_call_never_calls_the_model() -
         await wait_for_end(pilot)
         result = screen.session.result
     assert not llm.waiting.is_set() and llm.prompts == []
-    assert result is not None and str(result.stop_reason) == "hook"
-    assert result.reason == "stopped by user at keyboard before the model call"
+    assert result is not None and str(result.stop_reason) == "cancelled"
+    assert result.reason == "stopped by user at keyboard before the next model call"
 
 
 QUIT_WHILE_WAITING = """
