@@ -72,7 +72,7 @@ def _steps(trace: Trace) -> Iterator[tuple[StepSummary, Step | None, str]]:
     """Each step's summary and full record, or why the record cannot be read."""
     for index, summary in enumerate(trace.steps):
         try:
-            yield summary, trace.detail(index).step, ""
+            yield summary, trace.step(index), ""
         except TraceError as exc:
             yield summary, None, str(exc)
 

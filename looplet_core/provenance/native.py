@@ -251,30 +251,55 @@ class NativeTrace(Trace):
 
     # -- details ----------------------------------------------------------------
 
-    def _detail(self, entry: tuple[Any, ...]) -> StepDetail:
-        number, offset, length, call_offset = entry[0], entry[10], entry[11], entry[12]
-        events_path = self._file(fmt.EVENTS)
-        where = f"{events_path}: step {number}'s record (byte {offset})"
+    def _open_events(self) -> BinaryIO:
+        path = self._file(fmt.EVENTS)
         try:
-            events = open_regular(events_path)
+            return open_regular(path)
         except OSError as exc:
-            raise TraceError(f"{events_path}: cannot be read ({exc.strerror or exc})") from exc
-        with events:
-            events.seek(offset)
-            data = events.read(length)
-            if len(data) != length or not data.endswith(b"\n"):
-                raise TraceError(f"{where} is cut short")
-            record, error = parse(data)
-            if error:
-                raise TraceError(f"{where}: {error}")
-            if not isinstance(record, dict) or record.get("kind") != "step":
-                raise TraceError(f"{where} is not a step record: the index does not match")
+            raise TraceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+    def _step(self, entry: tuple[Any, ...]) -> Step:
+        with self._open_events() as events:
+            return self._step_record(events, entry)[1]
+
+    def _reply(self, entry: tuple[Any, ...], raw_request: bool) -> LLMResponse | None:
+        number, call_offset = entry[0], entry[12]
+        if call_offset is None:
+            self._note(f"step {number} has no model call record")
+            return None
+        with self._open_events() as events:
             try:
-                step = Step.from_dict(record["step"])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise TraceError(f"{where} has the wrong shape ({type(exc).__name__})") from exc
-            if step.number != number:
-                raise TraceError(f"{where} holds step {step.number}: the index does not match")
+                call = record_at(events, call_offset, "call")
+                return self._parse_response(events, call_offset, call, raw_request)
+            except Broken as exc:
+                self._note(f"step {number}: {exc}")
+                return None
+
+    def _step_record(self, events: BinaryIO, entry: tuple[Any, ...]) -> tuple[dict[str, Any], Step]:
+        """A step's record and its Step; TraceError if it is not the step the index names."""
+        number, offset, length = entry[0], entry[10], entry[11]
+        where = f"{self._file(fmt.EVENTS)}: step {number}'s record (byte {offset})"
+        events.seek(offset)
+        data = events.read(length)
+        if len(data) != length or not data.endswith(b"\n"):
+            raise TraceError(f"{where} is cut short")
+        record, error = parse(data)
+        if error:
+            raise TraceError(f"{where}: {error}")
+        if not isinstance(record, dict) or record.get("kind") != "step":
+            raise TraceError(f"{where} is not a step record: the index does not match")
+        try:
+            step = Step.from_dict(record["step"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TraceError(f"{where} has the wrong shape ({type(exc).__name__})") from exc
+        if step.number != number:
+            raise TraceError(f"{where} holds step {step.number}: the index does not match")
+        return record, step
+
+    def _detail(self, entry: tuple[Any, ...]) -> StepDetail:
+        number, call_offset = entry[0], entry[12]
+        with self._open_events() as events:
+            record, step = self._step_record(events, entry)
             problems: list[str] = []
             prompt = response = when = None
             if call_offset is None:
@@ -284,7 +309,7 @@ class NativeTrace(Trace):
                     call = record_at(events, call_offset, "call")
                     when = call.get("time") if is_number(call.get("time")) else None
                     prompt = tuple(self._chains.messages_for(events, call_offset, call))
-                    response = self._response(events, call_offset, call)
+                    response = self._parse_response(events, call_offset, call, True)
                 except Broken as exc:
                     problems.append(f"step {number}: {exc}")
             human = tuple(self._human_for(events, number, problems))
@@ -293,13 +318,15 @@ class NativeTrace(Trace):
             self._note(problem)
         return StepDetail(step, prompt, response, human, when, tuple(problems), hook_states)
 
-    def _response(self, events: BinaryIO, offset: int, call: dict[str, Any]) -> LLMResponse:
+    def _parse_response(
+        self, events: BinaryIO, offset: int, call: dict[str, Any], raw_request: bool
+    ) -> LLMResponse:
         data = call.get("response")
         if not isinstance(data, dict):
             raise Broken(f"the model call record at byte {offset} has no response")
         try:
-            raw_request = self._chains.raw_request(events, offset, call)
-            return LLMResponse.from_dict(data, raw_request, call.get("raw_response"))
+            raw = self._chains.raw_request(events, offset, call) if raw_request else None
+            return LLMResponse.from_dict(data, raw, call.get("raw_response"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise Broken(
                 f"the model call record at byte {offset} has the wrong shape ({exc})"

@@ -2,7 +2,7 @@
 
 Each format (provenance/native.py, provenance/formats/*) is a subclass that
 fills a list of per-step entries when it loads and answers `_summary`,
-`_detail`, `_meta`, `_conversation` and `_refresh`.  This class keeps what
+`_step`, `_reply`, `_detail`, `_meta`, `_conversation` and `_refresh`.  This class keeps what
 must be the same for all of them: the problem list, the `steps` sequence, and
 the promise that nothing but `TraceError` (or IndexError for a step that does
 not exist) leaves a public method.
@@ -14,11 +14,11 @@ from looplet_core.provenance.model import TraceError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any
 
     from looplet_core.provenance.model import StepDetail, StepSummary, TraceMeta
-    from looplet_core.types import Message
+    from looplet_core.types import LLMResponse, Message, Step
 
 __all__ = ["StepList", "Trace", "one_line"]
 
@@ -55,9 +55,10 @@ class StepList:
 class Trace:
     """A recorded run.  Build it with `open_trace`, which picks the subclass for the format.
 
-    `len(trace)`, `trace.steps[i]` (a StepSummary), `trace.detail(i)` (a
-    StepDetail, read on demand), `trace.meta`, `trace.problems`,
-    `trace.conversation()` and `trace.refresh()` mean the same for every format.
+    `len(trace)`, `trace.steps[i]` (a StepSummary), `trace.step(i)` (the
+    full Step), `trace.response(i)`, `trace.detail(i)` (a StepDetail, read on
+    demand), `trace.meta`, `trace.problems`, `trace.conversation()` and
+    `trace.refresh()` mean the same for every format.
     """
 
     def __init__(self, path: str) -> None:
@@ -95,6 +96,29 @@ class Trace:
         """What the run was and how it ended (task, model, tools, stop reason, totals)."""
         return self._guarded(self._meta, "cannot describe the run")
 
+    def step(self, index: int) -> Step:
+        """`steps[index]` in full (call, result, hook trace, usage), without the prompt
+        and the response: what a listing, a replay or a grader needs, for much less
+        than `detail(index)` costs.  Raises like `detail`.
+        """
+        entry = self._entries[index]
+        return self._guarded(lambda: self._step(entry), f"the step at index {index} cannot be read")
+
+    def response(self, index: int, *, raw_request: bool = True) -> LLMResponse | None:
+        """The model's reply that proposed `steps[index]` (the same for every step of
+        a turn), or None when none was recorded or its record is damaged (`problems`
+        then says why).
+
+        `raw_request=False` leaves the wire request out (`raw_request` None): a
+        native trace rebuilds it from every call since its last full copy, and a
+        replay, which sends no request, does not need it.  Raises IndexError for
+        a step that does not exist, TraceError when the trace's files cannot be read.
+        """
+        entry = self._entries[index]
+        return self._guarded(
+            lambda: self._reply(entry, raw_request), f"the reply at index {index} cannot be read"
+        )
+
     def detail(self, index: int) -> StepDetail:
         """Everything recorded about `steps[index]`, with its prompt and response.
 
@@ -106,8 +130,12 @@ class Trace:
             lambda: self._detail(entry), f"the step at index {index} cannot be read"
         )
 
-    def conversation(self) -> tuple[Message, ...] | None:
-        """The run's final conversation, or None if it has not ended or was not recorded."""
+    def conversation(self) -> Sequence[Message] | None:
+        """The run's final conversation, or None if it has not ended or was not recorded.
+
+        Like `detail(i).prompt`, a sequence that may read its messages only when
+        they are asked for (our own traces); `tuple(...)` it to hold them all.
+        """
         return self._guarded(self._conversation, "cannot be read")
 
     def human_steps(self) -> frozenset[int]:
@@ -147,13 +175,19 @@ class Trace:
     def _summary(self, entry: Any) -> StepSummary:
         raise NotImplementedError
 
+    def _step(self, entry: Any) -> Step:
+        raise NotImplementedError
+
+    def _reply(self, entry: Any, raw_request: bool) -> LLMResponse | None:
+        raise NotImplementedError
+
     def _detail(self, entry: Any) -> StepDetail:
         raise NotImplementedError
 
     def _meta(self) -> TraceMeta:
         raise NotImplementedError
 
-    def _conversation(self) -> tuple[Message, ...] | None:
+    def _conversation(self) -> Sequence[Message] | None:
         raise NotImplementedError
 
     def _human_steps(self) -> frozenset[int]:

@@ -62,18 +62,19 @@ class Recording:
         last_turn: int | None = None
         for index in range(count):
             try:
-                detail = trace.detail(index)
+                if index == 0:  # the one prompt a replay needs: how the run began
+                    detail = trace.detail(0)
+                    step, self.first_prompt = detail.step, detail.prompt
+                else:
+                    step = trace.step(index)
+                if step.turn != last_turn:
+                    responses.append(trace.response(index, raw_request=False))
+                    self.turns.append([])
+                    last_turn = step.turn
             except TraceError as exc:
                 raise ReplayError(
                     f"{self.path}: step {index + 1} cannot be replayed ({exc})"
                 ) from exc
-            step = detail.step
-            if index == 0:
-                self.first_prompt = detail.prompt
-            if step.turn != last_turn:
-                self.turns.append([])
-                responses.append(detail.response)
-                last_turn = step.turn
             self.turns[-1].append(index)
             self.steps.append(step)
         self._recorded = responses
@@ -90,17 +91,17 @@ class Recording:
     def response(self, turn: int) -> LLMResponse:
         """The model's answer for `turns[turn]`, as a backend would return it.
 
-        A recorded response is used as it is, minus its raw request (no request
-        is sent in a replay).  Otherwise, and for foreign formats, whose
+        A recorded response is used as it is (read without its raw request: no
+        request is sent in a replay).  Otherwise, and for foreign formats, whose
         responses are not in our shape, the calls are the ones the turn's steps
         record; a step with no tool name is the model's unparsable text reply.
         """
         recorded = self._recorded[turn]
         if recorded is not None and self.native:
-            return recorded.replace(raw_request=None)
+            return recorded
         calls = self.turn_calls(turn)
         if recorded is not None:
-            return recorded.replace(tool_calls=calls, raw_request=None)
+            return recorded.replace(tool_calls=calls)
         first = self.steps[self.turns[turn][0]]
         return LLMResponse(
             text=first.tool_call.text,

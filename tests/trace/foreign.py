@@ -48,6 +48,8 @@ def use_everything(trace: Trace) -> list[str]:
     attempt(lambda: trace.meta)
     for index in range(len(trace)):
         attempt(lambda index=index: trace.detail(index))
+        attempt(lambda index=index: trace.step(index))
+        attempt(lambda index=index: trace.response(index))
     attempt(trace.conversation)
     attempt(trace.refresh)
     for message in [*trace.problems, *errors]:

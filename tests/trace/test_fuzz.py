@@ -373,6 +373,11 @@ def exercise(path: Path) -> None:
             continue
         assert detail.step.number == summary.number
         assert all(isinstance(p, str) for p in detail.problems)
+        assert trace.step(i) == detail.step
+        try:
+            trace.response(i, raw_request=False)
+        except TraceError as error:
+            one_line(error)
     try:
         meta = trace.meta
     except TraceError as error:

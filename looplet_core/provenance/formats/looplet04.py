@@ -262,19 +262,40 @@ class Looplet04Trace(Trace):
 
     # -- details ----------------------------------------------------------------
 
+    def _step(self, entry: tuple[Step, tuple[int, ...], float | None]) -> Step:
+        return entry[0]
+
+    def _reply(
+        self, entry: tuple[Step, tuple[int, ...], float | None], raw_request: bool
+    ) -> LLMResponse | None:
+        return self._exchange(entry, False, raw_request)[1]
+
     def _detail(self, entry: tuple[Step, tuple[int, ...], float | None]) -> StepDetail:
-        step, calls, when = entry
+        prompt, response, problems = self._exchange(entry, True, True)
+        return StepDetail(entry[0], prompt, response, (), entry[2], problems)
+
+    def _exchange(
+        self, entry: tuple[Step, tuple[int, ...], float | None], with_prompt: bool, raw: bool
+    ) -> tuple[tuple[Message, ...] | None, LLMResponse | None, tuple[str, ...]]:
+        """The prompt (when asked for) and the response of a step's last call, and
+        what was wrong with them (also noted for the trace).  The response's raw
+        request is the prompt file's text, read only when `raw` asks for it."""
+        step, calls, _when = entry
         problems: list[str] = []
-        prompt = response = None
+        prompt = response = text = None
         if not calls:
             problems.append(f"step {step.number}: no model call was recorded for it")
         else:
-            read = self._read_prompt(calls[-1], problems)
-            prompt = None if read is None else read[0]
-            response = self._read_response(calls[-1], read and read[2], problems)
+            if with_prompt:
+                read = self._read_prompt(calls[-1], problems)
+                prompt, text = (None, None) if read is None else (read[0], read[2])
+            elif raw:
+                shown = f"call_{calls[-1]:02d}_prompt.txt"
+                text = read_text(self._file(shown), shown, problems)
+            response = self._read_response(calls[-1], text if raw else None, problems)
         for problem in problems:
             self._note(problem)
-        return StepDetail(step, prompt, response, (), when, tuple(problems))
+        return prompt, response, tuple(problems)
 
     def _read_prompt(
         self, index: int, problems: list[str]

@@ -176,34 +176,41 @@ class MiniSweAgentTrace(Trace):
             0.0,
         )
 
-    def _detail(self, entry: tuple[int, int, int, int, int, float | None]) -> StepDetail:
+    def _step(self, entry: tuple[int, int, int, int, int, float | None]) -> Step:
         number_, turn, message_index, action, result, started = entry
-        message = self._messages[message_index]
-        extra = extra_of(message)
-        calls = _tool_calls(message)
+        extra = extra_of(self._messages[message_index])
         output, error, error_kind, duration = outcome(self._messages, result, started)
-        usage = _usage(extra)
-        cost = float_or_none(extra.get("cost"))
-        step = Step(
+        return Step(
             number_,
             turn,
-            calls[action],
+            _tool_calls(self._messages[message_index])[action],
             ToolResult(output, error, error_kind, duration),
-            usage,
-            cost=cost,
+            _usage(extra),
+            cost=float_or_none(extra.get("cost")),
         )
+
+    def _reply(
+        self, entry: tuple[int, int, int, int, int, float | None], raw_request: bool
+    ) -> LLMResponse:
+        """The assistant message as a reply (mini-swe-agent keeps no wire request)."""
+        message = self._messages[entry[2]]
+        extra = extra_of(message)
         raw = extra.get("response")
-        response = LLMResponse(
+        return LLMResponse(
             text=_content(message.get("content")),
-            tool_calls=calls,
-            usage=usage,
+            tool_calls=_tool_calls(message),
+            usage=_usage(extra),
             finish_reason=_finish_reason(raw),
             model=raw.get("model") if isinstance(raw, dict) else None,
-            cost=cost,
+            cost=float_or_none(extra.get("cost")),
             raw_response=raw,
         )
-        prompt = self._prompt(message_index)
-        return StepDetail(step, prompt, response, (), float_or_none(extra.get("timestamp")))
+
+    def _detail(self, entry: tuple[int, int, int, int, int, float | None]) -> StepDetail:
+        when = float_or_none(extra_of(self._messages[entry[2]]).get("timestamp"))
+        return StepDetail(
+            self._step(entry), self._prompt(entry[2]), self._reply(entry, True), (), when
+        )
 
     def _prompt(self, end: int) -> tuple[Message, ...]:
         """The messages before `messages[end]`: what the model was sent for that reply."""
