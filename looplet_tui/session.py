@@ -247,6 +247,7 @@ class Session:
             ("stepped: the step was yielded",),
             call=step.tool_call,
             result=step.tool_result,
+            decisions=step.hook_trace,
         )
         self.wait(pause)
 
@@ -256,6 +257,7 @@ class Session:
         return self.gate.wait(pause.id, lambda: self._post(PausedAt(pause)))
 
     def _new_pause(self, kind: str, step: int, why: tuple[str, ...], **payload: Any) -> Pause:
+        payload.setdefault("decisions", self.state.pending_hook_trace)
         return Pause(
             next(self._pause_ids),
             kind,

@@ -17,6 +17,7 @@ from textual.message import Message as TextualMessage
 
 from looplet_core import Message, ToolCall, ToolResult
 from looplet_core.hooks_lib import ApprovalRequest
+from looplet_core.types import HookTrace
 
 __all__ = [
     "HookStates",
@@ -62,6 +63,9 @@ class Pause:
     """post_dispatch and step: the call and its (possibly edited) result."""
     hook_states: HookStates = field(default_factory=dict)
     """Each hook's `debug_state()` at the moment of the pause."""
+    decisions: tuple[HookTrace, ...] = ()
+    """What the hooks decided about the step so far (`LoopState.pending_hook_trace`),
+    in the order they ran; after a step, its whole hook trace."""
     edited: bool = False
     """The user already edited the prompt or the result at this pause."""
 

@@ -15,6 +15,7 @@ from looplet_tui.live.messages import AFTER_STEP, APPROVAL, POST_DISPATCH, PRE_P
 from looplet_tui.safe_text import literal
 from looplet_tui.widgets.call_view import pretty_json
 from looplet_tui.widgets.doc_view import Block, DocView
+from looplet_tui.widgets.hooks_view import hook_table
 from looplet_tui.widgets.prompt_view import (
     HEAD_MESSAGES,
     TAIL_MESSAGES,
@@ -69,6 +70,7 @@ def pause_blocks(pause: Pause) -> list[Block]:
     request = pause.request
     if request is not None and (request.rule is None or request.rule.source != "debugger"):
         blocks.append(Block(heading=heading("asked because"), lines=(literal(request.reason),)))
+    blocks.append(decisions_block(pause))
     for name, state in pause.hook_states.items():
         blocks.append(
             Block(
@@ -78,6 +80,20 @@ def pause_blocks(pause: Pause) -> list[Block]:
             )
         )
     return blocks
+
+
+def decisions_block(pause: Pause) -> Block:
+    """What the hooks decided about the step the pause concerns, so far."""
+    if pause.kind == AFTER_STEP:
+        title = f"hooks of step {pause.step}"
+    else:
+        title = f"hooks so far for step {pause.step}"
+    if not pause.decisions:
+        return Block(
+            heading=heading(title),
+            lines=(Content.styled("none has run for it yet", "$text-muted italic"),),
+        )
+    return Block(heading=heading(title), lines=tuple(hook_table(pause.decisions, micros=False)))
 
 
 def _prompt_blocks(pause: Pause) -> list[Block]:

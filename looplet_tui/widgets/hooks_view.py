@@ -14,7 +14,7 @@ from looplet_tui.widgets.call_view import pretty_json
 from looplet_tui.widgets.doc_view import Block
 from looplet_tui.widgets.step_pane import StepPane, heading, note
 
-__all__ = ["HooksView"]
+__all__ = ["HooksView", "hook_table"]
 
 _DECISION_STYLES = {"deny": "$text-error", "block": "$text-error", "stop": "$text-error"}
 
@@ -30,8 +30,9 @@ def _cell(content: Content, width: int) -> Content:
     return content.pad_right(width - content.cell_length + 2)
 
 
-def hook_table(entries: Sequence[HookTrace]) -> list[Content]:
-    """One row per hook invocation: phase, hook, decision, µs; the reason below it."""
+def hook_table(entries: Sequence[HookTrace], *, micros: bool = True) -> list[Content]:
+    """One row per hook invocation: phase, hook, decision, µs (unless not `micros`);
+    the reason below it."""
     phases = [literal(entry.phase, "$text-muted") for entry in entries]
     hooks = [literal(entry.hook, "bold") for entry in entries]
     decisions = [
@@ -45,14 +46,12 @@ def hook_table(entries: Sequence[HookTrace]) -> list[Content]:
     decision_width = max(content.cell_length for content in decisions)
     rows = []
     for entry, phase, hook, decision in zip(entries, phases, hooks, decisions, strict=True):
-        rows.append(
-            Content.assemble(
-                _cell(phase, phase_width),
-                _cell(hook, hook_width),
-                _cell(decision, decision_width),
-                Content.styled(f"{entry.micros:>7,}µs", "$text-muted"),
-            )
+        row = Content.assemble(
+            _cell(phase, phase_width), _cell(hook, hook_width), _cell(decision, decision_width)
         )
+        if micros:
+            row += Content.styled(f"{entry.micros:>7,}µs", "$text-muted")
+        rows.append(row.rstrip())
         if entry.reason:
             rows.append(Content("    ") + literal(entry.reason))
     return rows

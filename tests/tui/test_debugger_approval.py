@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
-from looplet_core import ToolCall
+from looplet_core import Rewrite, ToolCall
 from looplet_core.provenance import open_trace
 from looplet_tui.live.breakpoints import Breakpoint, Condition
 from looplet_tui.screens.approve_dialog import ApproveDialog
@@ -13,6 +13,7 @@ from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
+    continue_to,
     in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
@@ -20,6 +21,7 @@ from tests.tui.live_agents import (
     wait_for_pause,
     wait_until,
 )
+from tests.tui.rendering import drawn_text
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -146,3 +148,37 @@ async def test_rules_are_listed_and_removed_in_the_breakpoint_editor() -> None:
         assert screen.pause.step == 2
         await pilot.press("s")
         await wait_for_end(pilot)
+
+
+class TmpOnly:
+    """Moves every path under tmp/ before the approval hook sees the call."""
+
+    name = "tmp-only"
+
+    def pre_dispatch(self, state, call):  # type: ignore[no-untyped-def]
+        if not call.args["path"].startswith("tmp/"):
+            return Rewrite({"path": "tmp/" + call.args["path"]}, "kept inside tmp/")
+        return None
+
+
+async def test_the_pause_shows_what_the_hooks_decided_so_far_for_the_step() -> None:
+    on_keep = (Breakpoint("pre_dispatch", Condition.ARG, "keep", arg="path"),)
+    app = app_for(lambda: notes_spec(three_deletes(), hooks=[TmpOnly()], breakpoints=on_keep))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await continue_to(pilot, "approval")
+        pause = screen.pause
+        assert pause is not None and pause.step == 3
+        assert [(e.hook, e.phase, e.decision) for e in pause.decisions][-1:] == [
+            ("tmp-only", "pre_dispatch", "rewrite")
+        ]
+        assert pause.call is not None and pause.call.args == {"path": "tmp/keep.txt"}
+        shown = drawn_text([screen.pause_view])
+        assert "hooks so far for step 3" in shown
+        row = next(line for line in shown.splitlines() if "tmp-only" in line)
+        assert "pre_dispatch" in row and "rewrite" in row
+        assert "kept inside tmp/" in shown
+        await pilot.press("s")
+        await wait_for_end(pilot)
+    step = screen.session.result.steps[-1]  # the refused call records every decision seen
+    recorded = [(e.hook, e.decision) for e in step.hook_trace]
+    assert [(e.hook, e.decision) for e in pause.decisions] == recorded[: len(pause.decisions)]
