@@ -48,6 +48,7 @@ from looplet_core import (
 from looplet_core.hooks import hook_name
 from looplet_core.hooks_lib import ApprovalHook, ApprovalRequest, Rule
 from looplet_core.hooks_lib.approval import USER_AT_KEYBOARD
+from looplet_core.hooks_lib.approval_rules import ALLOW
 from looplet_core.jsonable import to_jsonable
 from looplet_core.provenance import ProvenanceSink
 from looplet_core.provenance.sink import write_atomic
@@ -295,9 +296,19 @@ class Session:
         )
 
     def breakpoint_or_pause(self, call: ToolCall, state: LoopState) -> bool:
-        """The `when` of the approval rule that turns pre-dispatch breakpoints into asks."""
-        self._why = self.why_pause(self.moment(PRE_DISPATCH, call))
-        return bool(self._why)
+        """The `when` of the approval rule that turns pre-dispatch breakpoints into asks.
+
+        Rules learned in this session are added in front of this one, so they
+        answer first ("allow this tool" ends the pauses for it); rules saved to
+        the rules file by an earlier run were loaded behind it, so they are
+        given the same precedence here.
+        """
+        why = self.why_pause(self.moment(PRE_DISPATCH, call))
+        saved = (r for r in self.approval.rules if r.source == "file" and r.action == ALLOW)
+        if why and any(rule.matches(call, state) for rule in saved):
+            why = ()
+        self._why = why
+        return bool(why)
 
     def _ask(self, request: ApprovalRequest) -> Any:
         """The ApprovalHook's front-end: pause, and return the user's answer."""
@@ -379,6 +390,14 @@ class Session:
     def approval_rules(self) -> tuple[Rule, ...]:
         """The ApprovalHook's rules the user may remove (the debugger's own is hidden)."""
         return tuple(rule for rule in self.approval.rules if rule.source != "debugger")
+
+    def add_rule(self, rule: Rule, persist: bool = False) -> None:
+        """Add an approval rule the user wrote; `persist` saves it to the rules file.
+
+        Raises ValueError (no rules file) or OSError (it cannot be written).
+        """
+        with contextlib.suppress(RuntimeError):  # added; the run had just stopped recording
+            self.approval.add_rule(rule, persist=persist, who=USER_AT_KEYBOARD)
 
     def remove_rule(self, rule: Rule) -> None:
         with contextlib.suppress(RuntimeError):  # removed; the run had just stopped recording

@@ -2,11 +2,14 @@
 
 The scopes are the ApprovalHook's: "once" adds nothing, the other two add the
 rule built by `ApprovalRequest.tool_rule()` or `.pattern_rule(arg, regex)`.
-The rule is shown, exactly as it will be added, before the user confirms.
+When the hook has a rules file (`ApprovalRequest.can_persist`), the rule can
+also be saved there ("always": later runs load it).  The rule is shown,
+exactly as it will be added, before the user confirms.
 """
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from textual import on
@@ -15,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from looplet_core.hooks_lib import ApprovalRequest, Approve, Rule
 from looplet_core.hooks_lib.approval_rules import argument_text
 from looplet_tui.safe_text import literal
+from looplet_tui.screens.rule_preview import PERSIST_ID, persist_checkbox, rule_preview
 
 __all__ = ["SCOPES", "ApproveDialog"]
 
@@ -49,6 +53,8 @@ class ApproveDialog(ModalScreen[Approve | None]):
         & #approve-pattern Horizontal { height: auto; }
         & #approve-pattern Label { width: 10; padding: 1 0 0 0; }
         & #approve-pattern Input { width: 1fr; }
+        & #rule-persist { margin: 1 0 0 0; }
+        &.-once #rule-persist { display: none; }
         & #approve-rule { margin: 1 0 0 0; }
         & #approve-error { color: $text-error; }
         & #approve-keys { color: $text-muted; margin: 1 0 0 0; }
@@ -60,11 +66,17 @@ class ApproveDialog(ModalScreen[Approve | None]):
         Binding("1", "scope('once')", "Once", show=False, id="approve.once"),
         Binding("2", "scope('tool')", "This tool", show=False, id="approve.tool"),
         Binding("3", "scope('pattern')", "A pattern", show=False, id="approve.pattern"),
+        Binding("s", "toggle_persist", "Always", show=False, id="approve.persist"),
     ]
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(
+        self, request: ApprovalRequest, rules_file: str | os.PathLike[str] | None = None
+    ) -> None:
+        """`rules_file`: where the hook saves rules (named in the "always" choice,
+        offered only when `request.can_persist`)."""
         super().__init__()
         self.request = request
+        self.rules_file = rules_file if request.can_persist else None
         self.scope = ONCE
         self.rule: Rule | None = None
         self.error = ""
@@ -100,10 +112,14 @@ class ApproveDialog(ModalScreen[Approve | None]):
                 with Horizontal():
                     yield Label("regex")
                     yield Input(self._exact_pattern(request.suggested_arg), id="approve-regex")
+            if self.rules_file is not None:
+                yield persist_checkbox(self.rules_file)
             yield Static(id="approve-rule")
             yield Static(id="approve-error")
+            always = " · s: always (save)" if self.rules_file is not None else ""
             yield Static(
-                "enter: approve · 1/2/3: scope · tab: next field · esc: back", id="approve-keys"
+                f"enter: approve · 1/2/3: scope{always} · tab: next field · esc: back",
+                id="approve-keys",
             )
 
     def on_mount(self) -> None:
@@ -129,8 +145,21 @@ class ApproveDialog(ModalScreen[Approve | None]):
         self._approve()
 
     @on(Input.Changed)
+    @on(Checkbox.Changed)
     def _on_input(self) -> None:
         self._update()
+
+    @property
+    def persist(self) -> bool:
+        """Whether the rule is also saved to the rules file."""
+        if self.rules_file is None or self.scope == ONCE:
+            return False
+        return self.query_one(f"#{PERSIST_ID}", Checkbox).value
+
+    def action_toggle_persist(self) -> None:
+        """Save the rule to the rules file too (or not)."""
+        if self.rules_file is not None and self.scope != ONCE:
+            self.query_one(f"#{PERSIST_ID}", Checkbox).toggle()
 
     @on(Input.Submitted)
     def _on_submitted(self) -> None:
@@ -144,14 +173,13 @@ class ApproveDialog(ModalScreen[Approve | None]):
 
     def _update(self) -> None:
         self.set_class(self.scope == PATTERN, "-pattern")
+        self.set_class(self.scope == ONCE, "-once")
         self.rule, self.error = self._build_rule()
         shown = self.query_one("#approve-rule", Static)
         if self.scope == ONCE:
             shown.update(Content.styled("No rule is added: only this call runs.", "$text-muted"))
         elif self.rule is not None:
-            shown.update(
-                Content.assemble(Content("Adds the rule  "), literal(self.rule.describe(), "bold"))
-            )
+            shown.update(rule_preview(self.rule, self.persist, self.rules_file))
         else:
             shown.update("")
         self.query_one("#approve-error", Static).update(literal(self.error))
@@ -181,4 +209,4 @@ class ApproveDialog(ModalScreen[Approve | None]):
         if self.scope != ONCE and self.rule is None:
             self.app.bell()
             return
-        self.dismiss(Approve(self.rule))
+        self.dismiss(Approve(self.rule, persist=self.persist))

@@ -1,15 +1,17 @@
 """The breakpoint editor (`b`): breakpoints and approval rules, changed at run time.
 
 `BreakpointDialog` lists the session's breakpoints (enable, disable, delete,
-add) and the ApprovalHook's rules (delete).  It changes them through the
+add) and the ApprovalHook's rules (add, delete).  It changes them through the
 session, which records each change as a human action in the trace and saves
-the breakpoints with the run.  `AddBreakpointDialog` builds one breakpoint,
-showing why the current choice cannot be set until it can.
+the breakpoints with the run (and a rule, when asked, to the hook's rules
+file).  `AddBreakpointDialog` and `AddRuleDialog` each build one, showing why
+the current choice cannot be set until it can, then exactly what will be set.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import os
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,9 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from looplet_core.hooks_lib import Rule
+from looplet_core.hooks_lib.approval_rules import ACTIONS, ALLOW, ASK, DENY
 from looplet_tui.live.breakpoints import (
     CONDITION_LABELS,
     PHASE_LABELS,
@@ -29,9 +34,12 @@ from looplet_tui.live.breakpoints import (
     Condition,
 )
 from looplet_tui.safe_text import literal
+from looplet_tui.screens.rule_preview import PERSIST_ID, persist_checkbox, rule_preview
 from looplet_tui.session import Session
 
-__all__ = ["AddBreakpointDialog", "BreakpointDialog"]
+__all__ = ["AddBreakpointDialog", "AddRuleDialog", "BreakpointDialog"]
+
+T = TypeVar("T")
 
 _BOX_CSS = """
     align: center middle;
@@ -69,6 +77,7 @@ class BreakpointDialog(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add a breakpoint", id="breakpoints.add"),
+        Binding("r", "add_rule", "Add an approval rule", id="breakpoints.add_rule"),
         Binding("space", "toggle", "Enable/disable", id="breakpoints.toggle"),
         Binding("d,delete", "delete", "Delete", id="breakpoints.delete"),
         Binding("escape,b", "close", "Close", id="breakpoints.close"),
@@ -83,7 +92,8 @@ class BreakpointDialog(ModalScreen[None]):
             yield Static("Breakpoints and approval rules", classes="title")
             yield OptionList(id="breakpoint-list")
             yield Static(
-                "a: add a breakpoint · space: enable/disable · d: delete · esc: close",
+                "a: add a breakpoint · r: add an approval rule · space: enable/disable · "
+                "d: delete · esc: close",
                 classes="keys",
             )
 
@@ -108,7 +118,15 @@ class BreakpointDialog(ModalScreen[None]):
                 Option(Content.styled("  none: press a to add one", "$text-muted"), disabled=True)
             )
         options.append(None)
-        options.append(Option(Content.styled("approval rules", "bold $text-accent"), disabled=True))
+        rules_heading = Content.styled("approval rules", "bold $text-accent")
+        rules_file = self.session.approval.rules_file
+        if rules_file is not None:
+            rules_heading = Content.assemble(
+                rules_heading,
+                Content.styled("  [file] ones are saved in ", "$text-muted"),
+                literal(os.fspath(rules_file), "$text-muted"),
+            )
+        options.append(Option(rules_heading, disabled=True))
         rules = self.session.approval_rules()
         options += [
             Option(Content.assemble(Content("   "), literal(rule.describe())), id=f"rule-{n}")
@@ -118,7 +136,8 @@ class BreakpointDialog(ModalScreen[None]):
             options.append(
                 Option(
                     Content.styled(
-                        "  none: approving a call for the session adds one", "$text-muted"
+                        "  none: press r to add one (approving a call for the session adds one)",
+                        "$text-muted",
                     ),
                     disabled=True,
                 )
@@ -141,6 +160,18 @@ class BreakpointDialog(ModalScreen[None]):
                 self._fill()
 
         self.app.push_screen(AddBreakpointDialog(), added)
+
+    def action_add_rule(self) -> None:
+        def added(new: tuple[Rule, bool] | None) -> None:
+            if new is None:
+                return
+            try:
+                self.session.add_rule(*new)
+            except (OSError, ValueError) as exc:
+                self.notify(str(exc), title="rule not added", severity="error", markup=False)
+            self._fill()
+
+        self.app.push_screen(AddRuleDialog(self.session.approval.rules_file), added)
 
     def action_toggle(self) -> None:
         selected = self._selected()
@@ -171,98 +202,185 @@ class BreakpointDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-class AddBreakpointDialog(ModalScreen[Breakpoint | None]):
-    """Returns a valid new breakpoint, or None when cancelled."""
+class FormDialog(ModalScreen[T]):
+    """A small form that builds one value, says why it cannot be built yet (or
+    what it will be), and returns it on Enter; None on Escape."""
 
-    DEFAULT_CSS = f"""AddBreakpointDialog {{ {_BOX_CSS}
+    DEFAULT_CSS = f"""FormDialog {{ {_BOX_CSS}
         & Horizontal {{ height: auto; }}
         & Label {{ width: 12; padding: 1 0 0 0; }}
         & Select, & Input {{ width: 1fr; }}
-        & #add-arg-row {{ display: none; }}
-        &.-arg #add-arg-row {{ display: block; }}
-        & #add-problem {{ color: $text-error; }}
-        & #add-problem.-ok {{ color: $text-success; }}
+        & #form-problem {{ color: $text-error; margin: 1 0 0 0; }}
+        & #form-problem.-ok {{ color: $text-success; }}
     }}"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="add_breakpoint.cancel"),
-        Binding("ctrl+s", "add", "Add", id="add_breakpoint.add"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "add", "Add", id="form.add"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.breakpoint: Breakpoint | None = None
+        self.value: T | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Add a breakpoint", classes="title")
-            with Horizontal():
-                yield Label("phase")
-                yield Select(
-                    [(PHASE_LABELS[p], p) for p in PHASES],
-                    value="pre_dispatch",
-                    allow_blank=False,
-                    id="add-phase",
-                )
-            with Horizontal():
-                yield Label("when")
-                yield Select(
-                    [(label, str(c)) for c, label in CONDITION_LABELS.items()],
-                    value=str(Condition.TOOL),
-                    allow_blank=False,
-                    id="add-condition",
-                )
-            with Horizontal():
-                yield Label("value")
-                yield Input(id="add-value")
-            with Horizontal(id="add-arg-row"):
-                yield Label("argument")
-                yield Input(placeholder="empty: all arguments, as JSON", id="add-arg")
-            yield Static(id="add-problem")
-            yield Static("enter: add · tab: next field · esc: cancel", classes="keys")
+    def build(self) -> tuple[T | None, Content]:
+        """The value the fields describe and what to show about it, or None and why not."""
+        raise NotImplementedError
 
     def on_mount(self) -> None:
-        self.query_one("#add-phase", Select).focus()
+        self.query(Select).first().focus()
         self._check()
 
     @on(Select.Changed)
     @on(Input.Changed)
+    @on(Checkbox.Changed)
     def _on_change(self) -> None:
         self._check()
 
     def _check(self) -> None:
-        condition = str(self.query_one("#add-condition", Select).value)
+        self.value, shown = self.build()
+        problem = self.query_one("#form-problem", Static)
+        problem.set_class(self.value is not None, "-ok")
+        problem.update(shown)
+
+    def field(self, name: str) -> str:
+        """What the input or select `#name` holds."""
+        widget = self.query_one(f"#{name}")
+        if isinstance(widget, Select):
+            return str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
+    @on(Input.Submitted)
+    def action_add(self) -> None:
+        if self.value is None:
+            self.app.bell()
+            return
+        self.dismiss(self.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _row(label: str, field: Widget, id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label), field, id=id)
+
+
+class AddBreakpointDialog(FormDialog[Breakpoint]):
+    """Returns a valid new breakpoint, or None when cancelled."""
+
+    DEFAULT_CSS = """AddBreakpointDialog {
+        & #add-arg-row { display: none; }
+        &.-arg #add-arg-row { display: block; }
+    }"""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Add a breakpoint", classes="title")
+            yield _row(
+                "phase",
+                Select(
+                    [(PHASE_LABELS[p], p) for p in PHASES],
+                    value="pre_dispatch",
+                    allow_blank=False,
+                    id="add-phase",
+                ),
+            )
+            yield _row(
+                "when",
+                Select(
+                    [(label, str(c)) for c, label in CONDITION_LABELS.items()],
+                    value=str(Condition.TOOL),
+                    allow_blank=False,
+                    id="add-condition",
+                ),
+            )
+            yield _row("value", Input(id="add-value"))
+            yield _row(
+                "argument",
+                Input(placeholder="empty: all arguments, as JSON", id="add-arg"),
+                id="add-arg-row",
+            )
+            yield Static(id="form-problem")
+            yield Static("enter: add · tab: next field · esc: cancel", classes="keys")
+
+    def build(self) -> tuple[Breakpoint | None, Content]:
+        condition = self.field("add-condition")
         self.set_class(condition == Condition.ARG, "-arg")
         self.query_one("#add-value", Input).placeholder = _PLACEHOLDERS.get(
             condition, "(not needed)"
         )
-        arg = self.query_one("#add-arg", Input).value.strip()
+        arg = self.field("add-arg").strip()
         try:
-            self.breakpoint = Breakpoint(
-                phase=str(self.query_one("#add-phase", Select).value),
+            breakpoint = Breakpoint(
+                phase=self.field("add-phase"),
                 condition=Condition(condition),
-                value=self.query_one("#add-value", Input).value,
+                value=self.field("add-value"),
                 arg=(arg or None) if condition == Condition.ARG else None,
             )
         except BreakpointError as exc:
-            self.breakpoint = None
-            problem = str(exc)
-        shown = self.query_one("#add-problem", Static)
-        shown.set_class(self.breakpoint is not None, "-ok")
-        if self.breakpoint is not None:
-            shown.update(Content.assemble(Content("✓ pause "), literal(self.breakpoint.describe())))
-        else:
-            shown.update(literal(f"✗ {problem}"))
+            return None, literal(f"✗ {exc}")
+        return breakpoint, Content.assemble(Content("✓ pause "), literal(breakpoint.describe()))
 
-    @on(Input.Submitted)
-    def action_add(self) -> None:
-        if self.breakpoint is None:
-            self.app.bell()
-            return
-        self.dismiss(self.breakpoint)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+class AddRuleDialog(FormDialog[tuple[Rule, bool]]):
+    """Returns a new approval rule and whether to save it to the rules file, or None."""
+
+    def __init__(self, rules_file: str | os.PathLike[str] | None) -> None:
+        """`rules_file`: the ApprovalHook's; with one, the rule can be saved there."""
+        super().__init__()
+        self.rules_file = rules_file
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Add an approval rule", classes="title")
+            yield _row(
+                "action",
+                Select(
+                    [(_ACTION_LABELS[a], a) for a in ACTIONS],
+                    value=ALLOW,
+                    allow_blank=False,
+                    id="rule-action",
+                ),
+            )
+            yield _row(
+                "tool", Input(placeholder="a tool name or glob, e.g. read_*", id="rule-tool")
+            )
+            yield _row(
+                "argument", Input(placeholder="empty: all arguments, as JSON", id="rule-arg")
+            )
+            yield _row(
+                "pattern",
+                Input(placeholder="optional regular expression, e.g. ^tmp/", id="rule-pattern"),
+            )
+            if self.rules_file is not None:
+                yield persist_checkbox(self.rules_file)
+            yield Static(id="form-problem")
+            yield Static(
+                "enter: add · tab: next field · esc: cancel  (deny rules always win; "
+                "otherwise the newest matching rule decides)",
+                classes="keys",
+            )
+
+    def build(self) -> tuple[tuple[Rule, bool] | None, Content]:
+        tool = self.field("rule-tool").strip()
+        if not tool:
+            return None, Content("✗ give a tool name or glob")
+        arg = self.field("rule-arg").strip() or None
+        pattern = self.field("rule-pattern") or None
+        try:
+            rule = Rule(tool, self.field("rule-action"), arg=arg, pattern=pattern, source="session")
+        except ValueError as exc:
+            return None, literal(f"✗ {exc}")
+        persist = self.rules_file is not None and self.query_one(f"#{PERSIST_ID}", Checkbox).value
+        return (rule, persist), Content("✓ ") + rule_preview(rule, persist, self.rules_file)
+
+
+_ACTION_LABELS = {
+    ALLOW: "allow: run without asking",
+    ASK: "ask: pause for approval",
+    DENY: "deny: refuse (the model is told why)",
+}
 
 
 _PLACEHOLDERS = {

@@ -375,7 +375,8 @@ class DebuggerScreen(Screen[None]):
     def action_approve(self) -> None:
         """Approve the call: once, for this tool, or for a pattern."""
         assert self.pause is not None and self.pause.request is not None
-        self.app.push_screen(ApproveDialog(self.pause.request), self._answer)
+        dialog = ApproveDialog(self.pause.request, self.session.approval.rules_file)
+        self.app.push_screen(dialog, self._answer)
 
     def action_reject(self) -> None:
         """Refuse the call; the model reads your feedback as its result."""

@@ -207,10 +207,10 @@ async def test_the_editor_adds_disables_and_deletes_breakpoints() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, AddBreakpointDialog), "the form")
         form = app.screen
         assert form.query_one("#add-phase", Select).value == "pre_dispatch"
-        assert form.breakpoint is None  # a tool breakpoint needs a name
+        assert form.value is None  # a tool breakpoint needs a name
         form.query_one("#add-value", Input).value = "write_*"
         await pilot.pause()
-        assert form.breakpoint is not None
+        assert form.value is not None
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, BreakpointDialog), "the list")
         (added,) = screen.session.breakpoints

@@ -37,9 +37,12 @@ def three_deletes() -> PromptRecorder:
     )
 
 
+def on_delete() -> tuple[Breakpoint, ...]:
+    return (Breakpoint("pre_dispatch", Condition.TOOL, "delete_file"),)
+
+
 def app_with_breakpoint():  # type: ignore[no-untyped-def]
-    on_delete = (Breakpoint("pre_dispatch", Condition.TOOL, "delete_file"),)
-    return app_for(lambda: notes_spec(three_deletes(), breakpoints=on_delete))
+    return app_for(lambda: notes_spec(three_deletes(), breakpoints=on_delete()))
 
 
 async def open_approve(pilot) -> ApproveDialog:  # type: ignore[no-untyped-def]
