@@ -11,6 +11,7 @@ from looplet_core._record import Record, set_field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from looplet_core.types import LLMResponse, Message, Step, Usage
@@ -102,14 +103,18 @@ class StepDetail(Record):
     `prompt` is the conversation the model saw for this step's turn and
     `response` its reply (with `raw_request`/`raw_response` when the backend
     kept them); either is None when the records it needs are damaged, and
-    `problems` then says why.  `time` is when the reply arrived (Unix time).
+    `problems` then says why.  `prompt` is a sequence of Messages that
+    compares equal to the tuple the model saw; for our own traces it reads
+    each message from the file when it is asked for (native_prompts.py), so
+    the last step of a long run costs no more than the first.  `time` is
+    when the reply arrived (Unix time).
     `hook_states` holds each hook's `debug_state()` as it was when the step
     finished, by hook name (empty when the format does not record it).
     """
 
     __slots__ = ("step", "prompt", "response", "human", "time", "problems", "hook_states")
     step: Step
-    prompt: tuple[Message, ...] | None
+    prompt: Sequence[Message] | None
     response: LLMResponse | None
     human: tuple[HumanDecision, ...]
     time: float | None
@@ -119,7 +124,7 @@ class StepDetail(Record):
     def __init__(
         self,
         step: Step,
-        prompt: tuple[Message, ...] | None,
+        prompt: Sequence[Message] | None,
         response: LLMResponse | None,
         human: tuple[HumanDecision, ...] = (),
         time: float | None = None,

@@ -31,7 +31,8 @@ from looplet_core.provenance.model import (
     TraceError,
     TraceMeta,
 )
-from looplet_core.provenance.native_chains import Broken, DeltaChains, record_at
+from looplet_core.provenance.native_chains import Broken, RawRequests, record_at
+from looplet_core.provenance.native_prompts import Conversations
 from looplet_core.provenance.trace import Trace
 from looplet_core.types import LLMResponse, Step, Usage
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, BinaryIO
 
-    from looplet_core.types import Message
+    from looplet_core.provenance.native_prompts import StoredMessages
 
 __all__ = ["NativeTrace"]
 
@@ -62,7 +63,10 @@ class NativeTrace(Trace):
         self._index_pos = 0
         self._index_line = 0
         self._events_pos = 0
-        self._chains = DeltaChains(self._note)
+        self._calls: list[int] = []
+        """Offsets of the call records the steps name, ascending (how prompts find their parts)."""
+        self._prompts = Conversations(self._file(fmt.EVENTS), self._note)
+        self._raw = RawRequests(self._note)
         self._load()
         if self.header is None and self.summary is None and not self._entries and not self._end:
             reasons = "; ".join(self._state + self._damage)
@@ -71,13 +75,13 @@ class NativeTrace(Trace):
     def _summary(self, entry: tuple[Any, ...]) -> StepSummary:
         return StepSummary(*entry[:10])
 
-    def _conversation(self) -> tuple[Message, ...] | None:
+    def _conversation(self) -> StoredMessages | None:
         if self._end is None:
             return None
         offset, record = self._end
         try:
             with open_regular(self._file(fmt.EVENTS)) as events:
-                return tuple(self._chains.messages_for(events, offset, record))
+                return self._prompts.prompt(events, offset, record, self._calls)
         except (Broken, OSError) as exc:
             self._note(f"the final conversation cannot be rebuilt: {exc}")
             return None
@@ -175,7 +179,7 @@ class NativeTrace(Trace):
         end = entry[10] + entry[11]
         if events_size is not None and end > events_size:
             return f"step {entry[0]} points past the end of {fmt.EVENTS}"
-        self._entries.append(entry)
+        self._add_entry(entry)
         self._events_pos = max(self._events_pos, end)
         return None
 
@@ -185,9 +189,16 @@ class NativeTrace(Trace):
         self._note(f"{fmt.INDEX} not used: the step list was rebuilt from {fmt.EVENTS}")
         self._use_index = False
         self._entries.clear()
+        self._calls = []  # a new list: prompts already handed out keep the old one
         self._humans.clear()
         self._human_offsets.clear()
         self._events_pos = 0
+
+    def _add_entry(self, entry: tuple[Any, ...]) -> None:
+        self._entries.append(entry)
+        call = entry[12]
+        if call is not None and (not self._calls or call > self._calls[-1]):
+            self._calls.append(call)
 
     def _add_human(self, step: int, offset: int, length: int) -> None:
         if offset not in self._human_offsets:
@@ -240,7 +251,7 @@ class NativeTrace(Trace):
             if entry is None or not (call is None or is_int(call)):
                 return "a step record of the wrong shape"
             if not self._entries or entry[0] > self._entries[-1][0]:
-                self._entries.append(entry)
+                self._add_entry(entry)
         elif kind == "human":
             if not is_int(value.get("step")):
                 return "a human-decision record of the wrong shape"
@@ -308,7 +319,7 @@ class NativeTrace(Trace):
                 try:
                     call = record_at(events, call_offset, "call")
                     when = call.get("time") if is_number(call.get("time")) else None
-                    prompt = tuple(self._chains.messages_for(events, call_offset, call))
+                    prompt = self._prompts.prompt(events, call_offset, call, self._calls)
                     response = self._parse_response(events, call_offset, call, True)
                 except Broken as exc:
                     problems.append(f"step {number}: {exc}")
@@ -325,7 +336,7 @@ class NativeTrace(Trace):
         if not isinstance(data, dict):
             raise Broken(f"the model call record at byte {offset} has no response")
         try:
-            raw = self._chains.raw_request(events, offset, call) if raw_request else None
+            raw = self._raw.raw_request(events, offset, call) if raw_request else None
             return LLMResponse.from_dict(data, raw, call.get("raw_response"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise Broken(

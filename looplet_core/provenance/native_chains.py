@@ -1,28 +1,37 @@
-"""Rebuilding the lists a native trace stores as deltas: the conversation each
-model call saw, and the raw wire requests (see "events.jsonl" in
-docs/trace-format.md).
+"""Reading the records of a native trace's events.jsonl, and rebuilding the raw
+wire requests it stores as deltas (see "events.jsonl" in docs/trace-format.md).
 
-A call record holds only the messages appended since the previous call, so a
-prompt is its epoch's full copy plus every delta after it.  `DeltaChains`
-keeps, per epoch, the longest list rebuilt so far: every earlier prompt of that
-epoch is a slice of it, and a later one reads on from where it ended.
+A call record holds only the wire messages appended since the previous call,
+so a raw request is its epoch's full copy plus every delta after it.
+`RawRequests` keeps, per epoch, the longest list rebuilt so far: every earlier
+request of that epoch is a slice of it, and a later one reads on from where it
+ended.  (Prompts are stored the same way but read lazily: native_prompts.py.)
 """
 
 from __future__ import annotations
 
 from looplet_core.provenance import _format as fmt
 from looplet_core.provenance._parse import is_int, parse
-from looplet_core.types import Message
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, BinaryIO
 
-__all__ = ["Broken", "DeltaChains", "record_at"]
+__all__ = [
+    "CHAIN_KINDS",
+    "Broken",
+    "RawRequests",
+    "message_part",
+    "parse_record",
+    "record_at",
+    "remember",
+]
 
-_CACHED_EPOCHS = 4
-"""Rebuilt lists kept per chain (one per epoch: the longest rebuilt so far)."""
+CACHED_EPOCHS = 4
+"""Epochs whose rebuilt lists (or, for prompts, what is known of them) are kept."""
+CHAIN_KINDS = ("call", "end")
+"""The kinds of record a conversation chain runs through (`llm_error` is a leaf)."""
 _SKIP_IN_CHAINS = (b'{"kind":"step"', b'{"kind":"human"')
 
 
@@ -30,20 +39,15 @@ class Broken(Exception):
     """A record needed for a step's detail is missing or damaged (becomes a problem)."""
 
 
-class DeltaChains:
-    """The conversation and raw-request chains of one events.jsonl, with their caches."""
+class RawRequests:
+    """The raw-request chain of one events.jsonl, with its cache."""
 
     def __init__(self, note: Callable[[str], None]) -> None:
         self._note = note
         """Where damage found on the way is reported (`Trace._note`)."""
-        self._chains: dict[str, dict[int, list[Any]]] = {"messages": {}, "raw": {}}
-        self._raw_heads: dict[int, dict[str, Any]] = {}
-
-    def messages_for(self, events: BinaryIO, offset: int, record: dict[str, Any]) -> list[Message]:
-        part = _message_part(record, offset)
-        if part is None:
-            raise Broken(f"the record at byte {offset} holds no conversation")
-        return self._rebuild(events, "messages", offset, part, _message_part, Message.from_dict)
+        self._lists: dict[int, list[Any]] = {}
+        """Epoch → [the longest wire list rebuilt so far, the offset of its record]."""
+        self._heads: dict[int, dict[str, Any]] = {}
 
     def raw_request(self, events: BinaryIO, offset: int, call: dict[str, Any]) -> Any:
         if "raw_request" in call:
@@ -54,13 +58,13 @@ class DeltaChains:
         part = _raw_part(call, offset)
         if part is None:
             raise Broken(f"the raw request delta at byte {offset} has the wrong shape")
-        messages = self._rebuild(events, "raw", offset, part, _raw_part, _same)
-        head = self._raw_heads.get(part[0])
+        messages = self._rebuild(events, offset, part)
+        head = self._heads.get(part[0])
         if head is None:
             head = record_at(events, part[0], "call").get("raw_request")
             if not isinstance(head, dict):
                 raise Broken(f"the raw request at byte {part[0]} is missing")
-            _remember(self._raw_heads, part[0], head)
+            remember(self._heads, part[0], head)
         same, changed = delta.get("same"), delta.get("set")
         if not isinstance(same, list) or not isinstance(changed, dict):
             raise Broken(f"the raw request delta at byte {offset} has the wrong shape")
@@ -75,25 +79,18 @@ class DeltaChains:
         return request
 
     def _rebuild(
-        self,
-        events: BinaryIO,
-        chain: str,
-        target: int,
-        part: tuple[int, int, list[Any], bool],
-        part_of: Callable[[dict[str, Any], int], tuple[int, int, list[Any], bool] | None],
-        convert: Callable[[Any], Any],
+        self, events: BinaryIO, target: int, part: tuple[int, int, list[Any], bool]
     ) -> list[Any]:
-        """The list stored at `target` as deltas since its epoch's full copy.
+        """The wire list stored at `target` as deltas since its epoch's full copy.
 
         Within an epoch every list is a prefix of the later ones, so the
         longest list rebuilt so far per epoch answers every earlier record by
         slicing, and later records by reading on from where it ended.
         """
         epoch, count, _items, _full = part
-        cache = self._chains[chain]
-        cached = cache.get(epoch)
+        cached = self._lists.get(epoch)
         if cached is not None and len(cached[0]) >= count:
-            _remember(cache, epoch, cached)
+            remember(self._lists, epoch, cached)
             return cached[0][:count]
         resume = cached is not None and cached[1] < target
         base, start = (cached[0], cached[1]) if resume else ([], epoch)  # type: ignore[index]
@@ -113,7 +110,7 @@ class DeltaChains:
             if error:  # not necessarily one this list needs: a missing delta shows in the count
                 self._note(f"{fmt.EVENTS}: the record at byte {here} is damaged ({error})")
                 continue
-            found = part_of(record, here) if isinstance(record, dict) else None
+            found = _raw_part(record, here) if isinstance(record, dict) else None
             if found is None:
                 continue
             record_epoch, record_count, items, full = found
@@ -121,35 +118,39 @@ class DeltaChains:
                 raise Broken(f"the record at byte {here} does not continue the one at byte {epoch}")
             if record_count - len(items) != len(base) + len(added):
                 raise Broken(f"the delta at byte {here} does not follow the records before it")
-            try:
-                added.extend(convert(item) for item in items)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise Broken(f"the record at byte {here} holds a damaged item ({exc})") from exc
+            added.extend(items)
             if here == target:
                 break
         if len(base) + len(added) != count:
             raise Broken(f"the records from byte {epoch} to {target} are incomplete")
         base.extend(added)
-        _remember(cache, epoch, [base, target])
+        remember(self._lists, epoch, [base, target])
         return base[:count]
 
 
-def record_at(events: BinaryIO, offset: int, kind: str) -> dict[str, Any]:
+def record_at(events: BinaryIO, offset: int, *kinds: str) -> dict[str, Any]:
+    """The record at `offset`, which must be of one of `kinds`; Broken if it is not."""
     events.seek(offset)
-    line = events.readline()
+    return parse_record(events.readline(), offset, kinds)
+
+
+def parse_record(line: bytes, offset: int, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """One whole line of events.jsonl as a record of one of `kinds`; Broken if it is not."""
+    what = " or ".join(kinds)
     if not line.endswith(b"\n"):
-        raise Broken(f"the {kind} record at byte {offset} is missing or cut short")
+        raise Broken(f"the {what} record at byte {offset} is missing or cut short")
     record, error = parse(line)
     if error:
-        raise Broken(f"the {kind} record at byte {offset} is damaged ({error})")
-    if not isinstance(record, dict) or record.get("kind") != kind:
-        raise Broken(f"byte {offset} of {fmt.EVENTS} does not start a {kind} record")
+        raise Broken(f"the {what} record at byte {offset} is damaged ({error})")
+    if not isinstance(record, dict) or record.get("kind") not in kinds:
+        raise Broken(f"byte {offset} of {fmt.EVENTS} does not start a {what} record")
     return record
 
 
-def _message_part(record: dict[str, Any], offset: int) -> tuple[int, int, list[Any], bool] | None:
-    """A call or end record's place in the conversation chain."""
-    if record.get("kind") not in ("call", "end"):
+def message_part(record: dict[str, Any], offset: int) -> tuple[int, int, list[Any], bool] | None:
+    """A call or end record's place in the conversation chain: (epoch, n, the
+    messages it holds, whether they are a full copy)."""
+    if record.get("kind") not in CHAIN_KINDS:
         return None
     epoch, count, items = record.get("epoch"), record.get("n"), record.get("messages")
     if not (is_int(epoch) and is_int(count) and isinstance(items, list)):
@@ -173,13 +174,9 @@ def _raw_part(record: dict[str, Any], offset: int) -> tuple[int, int, list[Any],
     return epoch, count, items, False
 
 
-def _same(item: Any) -> Any:
-    return item
-
-
-def _remember(cache: dict[int, Any], key: int, value: Any) -> None:
+def remember(cache: dict[int, Any], key: int, value: Any, limit: int = CACHED_EPOCHS) -> None:
     """Insert or refresh `key` as the most recently used entry; drop the oldest beyond the cap."""
     cache.pop(key, None)
     cache[key] = value
-    while len(cache) > _CACHED_EPOCHS:
+    while len(cache) > limit:
         del cache[next(iter(cache))]

@@ -22,6 +22,7 @@ from looplet_core.types import LLMResponse, Message
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from looplet_core.provenance import Trace, TraceMeta
@@ -58,7 +59,7 @@ class Recording:
         self.steps: list[Step] = []
         responses: list[LLMResponse | None] = []
         self.turns: list[list[int]] = []
-        self.first_prompt: tuple[Message, ...] | None = None
+        self.first_prompt: Sequence[Message] | None = None
         last_turn: int | None = None
         for index in range(count):
             try:

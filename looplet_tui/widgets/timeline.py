@@ -62,7 +62,7 @@ class Timeline(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"timeline--cursor"}
 
-    cursor: reactive[int] = reactive(0, init=False)
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)
     """Position (0-based) of the selected step in the source."""
 
     class Selected(Message):

@@ -47,7 +47,7 @@ def use_everything(trace: Trace) -> list[str]:
     assert len(trace) == len(trace.steps) == len(list(trace.steps))
     attempt(lambda: trace.meta)
     for index in range(len(trace)):
-        attempt(lambda index=index: trace.detail(index))
+        attempt(lambda index=index: tuple(trace.detail(index).prompt or ()))
         attempt(lambda index=index: trace.step(index))
         attempt(lambda index=index: trace.response(index))
     attempt(trace.conversation)

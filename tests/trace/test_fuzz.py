@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from looplet_core import ScriptedBackend, ToolCall, composable_loop
+from looplet_core import Message, ScriptedBackend, ToolCall, composable_loop
 from looplet_core.provenance import ProvenanceSink, TraceError, open_trace
 from tests.trace.scenarios import (
     TOOLS,
@@ -374,6 +374,8 @@ def exercise(path: Path) -> None:
         assert detail.step.number == summary.number
         assert all(isinstance(p, str) for p in detail.problems)
         assert trace.step(i) == detail.step
+        if detail.prompt is not None:  # read lazily: damage found now must not raise either
+            assert all(isinstance(message, Message) for message in detail.prompt)
         try:
             trace.response(i, raw_request=False)
         except TraceError as error:
@@ -385,9 +387,11 @@ def exercise(path: Path) -> None:
     else:
         assert meta.steps == count
     try:
-        trace.conversation()
+        conversation = trace.conversation()
     except TraceError as error:
         one_line(error)
+    else:
+        assert conversation is None or all(isinstance(m, Message) for m in conversation)
     try:
         assert trace.refresh() == 0  # nothing was appended since it was opened
     except TraceError as error:
