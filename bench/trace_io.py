@@ -1,6 +1,6 @@
 """What a trace costs to write, to store and to open, against the goals in issue 4.
 
-    python bench/trace_io.py            # about a minute; writes to a temp dir, removes it
+    python bench/trace_io.py            # about 30 s; writes to a temp dir, removes it
 
 A 10k-step run with a growing conversation (one call per turn, tool results of
 about 400 characters, as in tests/trace/test_size.py) measures:
@@ -16,7 +16,11 @@ about 400 characters, as in tests/trace/test_size.py) measures:
   in the OS page cache, as they are right after a run;
 - peak memory while opening: the probe's peak RSS (VmHWM, Linux) minus that of
   an interpreter that only imported looplet_core.provenance, and tracemalloc's
-  peak over the open (a separate run, since tracing slows it down).
+  peak over the open (a separate run, since tracing slows it down);
+- the detail of the last step, as a viewer shows it (its prompt holds every
+  message of the run), on both traces: time (goal <= 25 ms, issue 5's budget
+  for showing the next step), tracemalloc's peak, and the ratio of the two
+  runs' times (it should not grow with the run).
 """
 
 from __future__ import annotations
@@ -44,34 +48,55 @@ SINK_REPEATS = 5
 OPEN_SAMPLES = 5
 SIZE_GOAL = 1.3
 OPEN_GOALS_S = {STEPS: 0.3, BIG: 2.0}
+DETAIL_SAMPLES = 3
+DETAIL_GOAL_S = 0.025
+"""Issue 5 gives the viewer 25 ms to re-render the next step: reading it must fit in that."""
 
 PROBE = r"""
 import json, sys, time
+
+def peak_kb():
+    with open("/proc/self/status") as status:  # VmHWM: this process's peak RSS, in kB
+        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+
 mode, path, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
 from looplet_core.provenance import open_trace
 imported = time.perf_counter()
-if mode == "tracemalloc":
+report = {"import": imported - started}
+if mode == "open-traced":
     import tracemalloc
     tracemalloc.start()
 if mode != "baseline":
     trace = open_trace(path)
-    opened = time.perf_counter()
+    report["open"] = time.perf_counter() - imported
+    if len(trace) != expected or trace.problems:
+        sys.exit(f"{path}: {len(trace)} steps, problems {trace.problems}")
+if mode in ("open", "open-traced"):
+    before = time.perf_counter()
     summaries = list(trace.steps)
-    listed = time.perf_counter()
-    if len(summaries) != expected or trace.problems:
-        sys.exit(f"{path}: {len(summaries)} steps, problems {trace.problems}")
-    report = {"import": imported - started, "open": opened - imported, "list": listed - opened}
-else:
-    report = {}
-if mode == "tracemalloc":
+    report["list"] = time.perf_counter() - before
+if mode == "detail-traced":
+    import tracemalloc
+    tracemalloc.start()
+if mode.startswith("detail"):
+    # What a viewer reads to show the last step: the detail, and of its prompt
+    # (every message of the run) the length, the first 2 and the last 100 messages.
+    before = time.perf_counter()
+    detail = trace.detail(expected - 1)
+    prompt = detail.prompt
+    shown = [*prompt[:2], *prompt[-100:]]
+    report["detail"] = time.perf_counter() - before
+    report["messages"] = len(prompt)
+if mode.endswith("traced"):
     report["traced_peak"] = tracemalloc.get_traced_memory()[1]
-with open("/proc/self/status") as status:  # VmHWM: this process's peak RSS, in kB
-    peak = next(line for line in status if line.startswith("VmHWM:"))
-report["peak_rss_kb"] = int(peak.split()[1])
+report["peak_rss_kb"] = peak_kb()
 print(json.dumps(report))
 """
-"""Run as `python -S -c PROBE MODE DIR STEPS`: times an open, or only the import (baseline).
+"""Run as `python -S -c PROBE MODE DIR STEPS`.  MODE: `baseline` (only the import),
+`open` (open and list every summary), `detail` (open, then the last step as a
+viewer shows it), or either with `-traced` (tracemalloc's peak over the open, or
+over the detail alone: tracing slows the work, so times come from untraced runs).
 
 Peak RSS comes from /proc (Linux): getrusage's ru_maxrss survives exec, so a
 child started by a big parent would report the parent's size."""
@@ -185,12 +210,12 @@ def opening(traces: dict[int, Path]) -> bool:
     ok = True
     print(f"\nopening, {OPEN_SAMPLES} fresh `python -S` processes each (median; warm page cache):")
     for steps, directory in traces.items():
-        samples = [probe("time", directory, steps) for _ in range(OPEN_SAMPLES)]
+        samples = [probe("open", directory, steps) for _ in range(OPEN_SAMPLES)]
         opened = statistics.median(s["open"] for s in samples)
         listed = statistics.median(s["list"] for s in samples)
         imported = statistics.median(s["import"] for s in samples)
         rss = statistics.median(s["peak_rss_kb"] for s in samples) - baseline
-        traced = probe("tracemalloc", directory, steps)["traced_peak"]
+        traced = probe("open-traced", directory, steps)["traced_peak"]
         goal = OPEN_GOALS_S[steps]
         passed = opened <= goal
         ok = ok and passed
@@ -211,6 +236,29 @@ def opening(traces: dict[int, Path]) -> bool:
     return ok
 
 
+def last_detail(traces: dict[int, Path]) -> bool:
+    """The last step as a viewer shows it: no slower, and no bigger, on a longer run."""
+    ok = True
+    times = {}
+    print(
+        f"\ndetail of the last step, {DETAIL_SAMPLES} fresh processes each (median): "
+        "detail(len - 1), then len(prompt) and its first 2 and last 100 messages"
+    )
+    for steps, directory in traces.items():
+        samples = [probe("detail", directory, steps) for _ in range(DETAIL_SAMPLES)]
+        times[steps] = seconds = statistics.median(s["detail"] for s in samples)
+        traced = probe("detail-traced", directory, steps)
+        passed = seconds <= DETAIL_GOAL_S
+        ok = ok and passed
+        print(
+            f"  {steps:>7,} steps (a prompt of {traced['messages']:,} messages): "
+            f"{seconds * 1e3:6.1f} ms   goal <= {DETAIL_GOAL_S * 1e3:.0f} ms   {verdict(passed)}   "
+            f"(tracemalloc peak {traced['traced_peak'] / 1e6:.2f} MB)"
+        )
+    print(f"  {BIG:,} steps / {STEPS:,} steps: {times[BIG] / times[STEPS]:.2f}x")
+    return ok
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="looplet-trace-io-"))
     try:
@@ -221,9 +269,10 @@ def main() -> int:
         big = work / f"trace-{BIG}"
         run(script(BIG), big)
         open_ok = opening({STEPS: small, BIG: big})
+        detail_ok = last_detail({STEPS: small, BIG: big})
     finally:
         shutil.rmtree(work)
-    ok = size_ok and open_ok
+    ok = size_ok and open_ok and detail_ok
     print("\nverdict:", "within goals" if ok else "MISSED a goal")
     return 0 if ok else 1
 
