@@ -1,16 +1,18 @@
 """What replaying and showing a trace cost, against recording the same run.
 
-    python bench/replay.py [STEPS]      # default 10 000; writes to a temp dir, removes it
+    python bench/replay.py [STEPS]      # default 10 000, about 15 s; writes to a temp dir
 
-One scripted run of STEPS tool calls (a trivial `add` tool, one call per
-turn) is recorded with a ProvenanceSink; that recording is the baseline.
-Then the same trace is replayed in full mode (recorded results, no tool runs)
-and in captured mode (the tool runs again), each writing its own trace, and
-`looplet show` prints it to nowhere.  Each figure is the median of three runs,
-printed with its ratio to the recording measured in this run, because the
-machines here are noisy.  There is no goal: a replay reads every step's
-detail before it starts (so a damaged trace is refused up front), and that
-read is most of the difference.
+The run is bench/trace_io.py's: STEPS turns of one `read_file` call each, so
+the conversation grows by two messages a turn.  Recording it with a
+ProvenanceSink is the baseline.  Then the trace is replayed in full mode
+(recorded results, no tool runs) and in captured mode (the tool runs again),
+each writing its own trace, and `looplet show` prints it to nowhere.  Each
+figure is the median of three runs, printed with its ratio to the recording
+measured in this run, because the machines here are noisy.  The issues set no
+goal.  A replay reads every step and every turn's reply before it starts (so a
+damaged trace is refused up front), then runs the loop and records a new
+trace, so it cannot cost less than the recording; `looplet show` reads every
+step record but no prompt.
 """
 
 from __future__ import annotations
@@ -26,18 +28,12 @@ from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from looplet_core import ScriptedBackend, ToolCall, composable_loop, tool
+from trace_io import read_file, run, script  # bench/ is this script's folder
+
 from looplet_core.cli import main as looplet
-from looplet_core.provenance import ProvenanceSink
 from looplet_core.replay import replay
 
 REPEATS = 3
-
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
 
 
 def timed(work) -> float:
@@ -53,22 +49,13 @@ def main() -> None:
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     scratch = Path(tempfile.mkdtemp(prefix="looplet-bench-replay-"))
     runs = iter(range(10**6))
+    responses = script(steps)
+    trace = scratch / "recorded"
     try:
-        script = [ToolCall("add", {"a": i, "b": 1}) for i in range(steps - 1)]
-        script.append(ToolCall("done", {"answer": "counted"}))
-        trace = scratch / "recorded"
 
         def record() -> None:
             directory = scratch / f"r{next(runs)}"
-            loop = composable_loop(
-                ScriptedBackend(script),
-                [add],
-                "count",
-                hooks=[ProvenanceSink(directory)],
-                max_steps=steps,
-            )
-            for _ in loop:
-                pass
+            run(responses, directory)
             if not trace.exists():
                 directory.rename(trace)
 
@@ -76,15 +63,17 @@ def main() -> None:
             assert len(replay(trace, out=scratch / f"f{next(runs)}").run().steps) == steps
 
         def captured() -> None:
-            run = replay(trace, mode="captured", tools=[add], out=scratch / f"c{next(runs)}")
-            assert len(run.run().steps) == steps
+            again = replay(
+                trace, mode="captured", tools=[read_file], out=scratch / f"c{next(runs)}"
+            )
+            assert len(again.run().steps) == steps
 
         def show() -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 assert looplet(["show", str(trace)]) == 0
 
         baseline = timed(record)
-        print(f"{steps} steps, median of {REPEATS}")
+        print(f"{steps:,} steps with a growing conversation, median of {REPEATS} (no goal set)")
         print(f"  record (baseline)  {baseline:7.2f} s")
         for name, work in (("full replay", full), ("captured replay", captured), ("show", show)):
             seconds = timed(work)
