@@ -19,9 +19,19 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Each bench prints its figures against a baseline measured in the same run, and
+# PASS/FAIL where an issue set a goal; all run (about 2 minutes), then make fails
+# if any missed a goal.  LOOPLET_REF_PYTHON=<python with looplet==0.4.1> adds the
+# reference package's loop figures to loop_overhead's.
+BENCHES := loop_overhead trace_io replay foreign_open hooks_lib
+
 bench: $(STAMP)
-	$(BIN)/python bench/loop_overhead.py
-	$(BIN)/python bench/trace_io.py
+	@missed=""; for name in $(BENCHES); do \
+		echo "== bench/$$name.py"; \
+		$(BIN)/python bench/$$name.py || missed="$$missed $$name"; \
+		echo; \
+	done; \
+	if [ -n "$$missed" ]; then echo "make bench: missed a goal in:$$missed"; exit 1; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check looplet_core looplet_tui tests bench
