@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from looplet_tui import cli
 from looplet_tui.app import LoopletApp
+from tests.tui.traces import record, small_script
 
 
 def _missing(tmp: Path) -> tuple[Path, Path]:
@@ -55,13 +57,12 @@ def test_the_real_command_prints_no_traceback(tmp_path) -> None:
 
 def test_bad_usage_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["open"])
+        cli.main(["open", "one", "two"])
     assert exit_info.value.code == 2
 
 
 def test_open_runs_the_app_on_the_trace(small_run: Path, monkeypatch) -> None:
-    ran: list[LoopletApp] = []
-    monkeypatch.setattr(LoopletApp, "run", lambda self: ran.append(self))
+    ran = _ran(monkeypatch)
     assert cli.main(["open", str(small_run), "--follow"]) == 0
     (app,) = ran
     assert len(app.source) == 6
@@ -70,7 +71,55 @@ def test_open_runs_the_app_on_the_trace(small_run: Path, monkeypatch) -> None:
 
 
 def test_a_file_inside_a_trace_opens_its_trace(small_run: Path, monkeypatch) -> None:
-    ran: list[LoopletApp] = []
-    monkeypatch.setattr(LoopletApp, "run", lambda self: ran.append(self))
+    ran = _ran(monkeypatch)
     assert cli.main(["open", str(small_run / "index.jsonl")]) == 0
     assert len(ran[0].source) == 6
+
+
+def _ran(monkeypatch) -> list[LoopletApp]:
+    """Collect the apps `main` would run, instead of running them."""
+    ran: list[LoopletApp] = []
+    monkeypatch.setattr(LoopletApp, "run", lambda self: ran.append(self))
+    return ran
+
+
+def test_a_directory_of_runs_opens_the_browser(tmp_path, small_run, monkeypatch) -> None:
+    ran = _ran(monkeypatch)
+    record(tmp_path / "runs" / "second", small_script())
+    shutil.move(small_run, tmp_path / "runs" / "first")
+    assert cli.main(["open", str(tmp_path / "runs")]) == 0
+    (app,) = ran
+    assert app.source is None
+    assert app.runs_root == str(tmp_path / "runs")
+    assert [run.name for run in app.runs] == ["first", "second"]
+
+
+def test_without_a_path_it_browses_the_default_runs_directory(
+    tmp_path, small_run, monkeypatch
+) -> None:
+    ran = _ran(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".looplet").mkdir()
+    shutil.move(small_run, tmp_path / ".looplet" / "runs" / "only")
+    assert cli.main(["open"]) == 0
+    assert ran[0].runs_root == cli.DEFAULT_RUNS
+    assert [run.name for run in ran[0].runs] == ["only"]
+
+
+def test_without_a_path_or_default_runs_it_exits_2(tmp_path, monkeypatch, capsys) -> None:
+    ran = _ran(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["open"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and cli.DEFAULT_RUNS in err
+    assert ran == []
+
+
+def test_a_directory_without_runs_exits_2_saying_so(tmp_path, monkeypatch, capsys) -> None:
+    ran = _ran(monkeypatch)
+    (tmp_path / "empty" / "deeper").mkdir(parents=True)
+    (tmp_path / "empty" / "notes.txt").write_text("no runs here")
+    assert cli.main(["open", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no runs" in err and str(tmp_path / "empty") in err
+    assert ran == []

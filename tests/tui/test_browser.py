@@ -1,0 +1,261 @@
+"""The run browser: rows for every run under a directory, sorting, filtering, opening.
+
+The directory (see `runs_dir`) holds two of our runs (the small scripted run,
+and one whose task and model name are hostile), a looplet 0.4 run, a
+mini-swe-agent batch of two trajectories (`<instance>/<instance>.traj.json`)
+and a directory whose events.jsonl is garbage.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from textual.notifications import Notify
+from textual.widgets import Input
+
+from looplet_core import LLMResponse, ScriptedBackend, ToolCall, Usage, composable_loop
+from looplet_core.provenance import ProvenanceSink
+from looplet_tui import run_list
+from looplet_tui.app import LoopletApp, build_browser_app
+from looplet_tui.run_list import RunRow, find_runs, matches, run_name, sort_rows
+from looplet_tui.screens.browsed_run import BrowsedRunScreen
+from looplet_tui.screens.browser import COLUMNS, BrowserScreen
+from tests.tui.conftest import settle
+from tests.tui.hostile import HOSTILE_NAME, HOSTILE_NAME_SHOWN, is_unsafe
+from tests.tui.rendering import action_links, drawn_text
+from tests.tui.traces import TOOLS, record, small_script
+
+FIXTURES = Path(__file__).parent.parent / "trace" / "fixtures"
+SIZE = (120, 30)
+HOSTILE_TASK = "[@click=app.quit]quit[/] \x1b]52;c;aGk=\x07 task\u202e"
+HOSTILE_TASK_SHOWN = "[@click=app.quit]quit[/] ␛]52;c;aGk=␇ task\\u202e"
+
+
+def record_hostile_task(directory: Path) -> Path:
+    """A one-step run whose task and model name are hostile."""
+    llm = ScriptedBackend(
+        [
+            LLMResponse(
+                tool_calls=(ToolCall("done", {"answer": "ok"}),),
+                usage=Usage(10, 2),
+                model=HOSTILE_NAME,
+            )
+        ]
+    )
+    for _ in composable_loop(llm, TOOLS, HOSTILE_TASK, hooks=[ProvenanceSink(directory)]):
+        pass
+    return directory
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "runs"
+    record(root / "20250601-small", small_script())
+    record_hostile_task(root / "20250602-hostile")
+    shutil.copytree(FIXTURES / "looplet04" / "ok_run", root / "looplet04-ok")
+    for name in ("toolcall_submitted", "deterministic_limits"):
+        (root / "batch" / name).mkdir(parents=True)
+        shutil.copy(
+            FIXTURES / "minisweagent" / f"{name}.traj.json",
+            root / "batch" / name / f"{name}.traj.json",
+        )
+    (root / "zz-broken").mkdir()
+    (root / "zz-broken" / "events.jsonl").write_bytes(b"\x00\xff garbage")
+    return root
+
+
+NAMES = [
+    "20250601-small",
+    "20250602-hostile",
+    "batch/deterministic_limits",
+    "batch/toolcall_submitted",
+    "looplet04-ok",
+    "zz-broken",
+]
+
+
+def browser_for(root: Path) -> LoopletApp:
+    """The app `looplet-tui open ROOT` runs for a directory of runs."""
+    return build_browser_app(str(root), find_runs(str(root)))
+
+
+def browser(app: LoopletApp) -> BrowserScreen:
+    assert isinstance(app.screen, BrowserScreen)
+    return app.screen
+
+
+def shown_names(app: LoopletApp) -> list[str]:
+    """The name column, top to bottom, as the table holds it."""
+    table = browser(app).table
+    return [table.get_row_at(row)[0].plain for row in range(table.row_count)]
+
+
+def cells(app: LoopletApp, name: str) -> dict[str, str]:
+    """The row of run `name`, by column key, as text."""
+    row = shown_names(app).index(name)
+    values = browser(app).table.get_row_at(row)
+    return {column.key: value.plain for column, value in zip(COLUMNS, values, strict=True)}
+
+
+async def test_every_run_gets_a_row_described_in_the_background(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)  # described rows are shown in batches
+        assert shown_names(app) == NAMES
+        small = cells(app, "20250601-small")
+        assert (small["task"], small["model"]) == ("do the things", "scripted-1")
+        assert (small["steps"], small["stop"], small["errors"]) == ("6", "done", "2")
+        assert cells(app, "looplet04-ok")["steps"] == "5"
+        limits = cells(app, "batch/deterministic_limits")
+        assert limits["stop"] != "done"  # it ran out of steps before submitting
+        assert cells(app, "batch/toolcall_submitted")["cost"].startswith("$")
+        assert (
+            browser(app).query_one("#browser-title").render().plain.strip().startswith("6 runs in")
+        )
+
+
+async def test_an_unreadable_run_is_a_row_with_its_reason(runs_dir) -> None:
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        broken = cells(app, "zz-broken")
+        assert "nothing readable" in broken["task"]
+        assert broken["steps"] == broken["errors"] == "–"
+        browser(app).table.move_cursor(row=shown_names(app).index("zz-broken"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowserScreen)  # it says why instead of opening
+        assert any("nothing readable" in note for note in notes)
+
+
+async def test_rows_are_listed_before_any_run_is_read(runs_dir, monkeypatch) -> None:
+    release = threading.Event()
+    real_describe = run_list.describe
+
+    def slow_describe(row: RunRow) -> RunRow:
+        release.wait(timeout=10)
+        return real_describe(row)
+
+    monkeypatch.setattr("looplet_tui.screens.browser.describe", slow_describe)
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert shown_names(app) == NAMES
+        assert cells(app, "20250601-small")["steps"] == "…"
+        assert "reading 0/6" in drawn_text([browser(app).query_one("#browser-status")])
+        release.set()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert cells(app, "20250601-small")["steps"] == "6"
+
+
+async def test_typing_filters_and_escape_clears(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"batch")
+        assert shown_names(app) == ["batch/deterministic_limits", "batch/toolcall_submitted"]
+        await pilot.press("space", *"tool")  # every word must match
+        assert shown_names(app) == ["batch/toolcall_submitted"]
+        await pilot.press("escape")
+        assert shown_names(app) == NAMES
+        browser(app).table.focus()
+        await pilot.press(*"looplet04")  # typing with the table focused filters too
+        assert shown_names(app) == ["looplet04-ok"]
+        assert app.screen.query_one(Input).value == "looplet04"
+        assert app.return_code is None  # no letter was taken for a key binding
+
+
+async def test_sorting_by_a_key_and_by_clicking_a_header(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        screen = browser(app)
+        await pilot.press("ctrl+r")
+        assert shown_names(app) == NAMES[::-1]
+        await pilot.press("ctrl+s")
+        assert (screen.sort_column, screen.sort_reverse) == ("task", False)
+        steps_x = sum(
+            screen.table.columns[column.key].get_render_width(screen.table)
+            for column in COLUMNS[: [c.key for c in COLUMNS].index("steps")]
+        )
+        await pilot.click("#browser-runs", offset=(steps_x + 1, 0))
+        assert screen.sort_column == "steps"
+        steps = [cells(app, name)["steps"] for name in shown_names(app)]
+        known = [int(value) for value in steps if value != "–"]
+        assert known == sorted(known) and steps[-1] == "–"  # the unreadable run last
+        await pilot.click("#browser-runs", offset=(steps_x + 1, 0))
+        steps = [cells(app, name)["steps"] for name in shown_names(app)]
+        known = [int(value) for value in steps if value != "–"]
+        assert known == sorted(known, reverse=True) and steps[-1] == "–"
+
+
+async def test_enter_opens_the_run_and_escape_comes_back(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"looplet04", "enter")
+        await settle(pilot)
+        viewer = app.screen
+        assert isinstance(viewer, BrowsedRunScreen)
+        assert viewer.source.name == "looplet04-ok"
+        assert len(viewer.source) == 5
+        await pilot.press("j")
+        assert viewer.timeline.cursor == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        assert browser(app).selected is not None
+        assert browser(app).selected.name == "looplet04-ok"
+
+
+async def test_hostile_task_and_model_are_shown_literally(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        row = cells(app, "20250602-hostile")
+        assert row["task"] == HOSTILE_TASK_SHOWN
+        assert row["model"].startswith(HOSTILE_NAME_SHOWN[:17])
+        table = browser(app).table
+        drawn = drawn_text([table])
+        assert "[@click=app.quit]quit[/]" in drawn
+        assert not [char for char in drawn if is_unsafe(char) and char != "\n"]
+        assert action_links([table]) == []
+
+
+def test_a_trajectory_in_its_own_folder_is_named_by_the_folder() -> None:
+    assert run_name("/b", "/b/inst-1/inst-1.traj.json") == "inst-1"
+    assert run_name("/b", "/b/all/inst-1.traj.json") == "all/inst-1"
+    assert run_name("/b", "/b/runs/20250601") == "runs/20250601"
+
+
+def test_sorting_puts_unknown_values_last_both_ways() -> None:
+    rows = [
+        RunRow("a", "a", steps=3),
+        RunRow("b", "b"),
+        RunRow("c", "c", steps=10),
+        RunRow("d", "d", steps=3),
+    ]
+    assert [row.name for row in sort_rows(rows, "steps")] == ["a", "d", "c", "b"]
+    assert [row.name for row in sort_rows(rows, "steps", reverse=True)] == ["c", "a", "d", "b"]
+
+
+def test_every_word_of_a_filter_must_match_somewhere_in_the_row() -> None:
+    row = RunRow("p", "2025-run", task="Find the Cats", model="gpt-x", stop_reason="done")
+    assert matches(row, ["cats", "gpt"])
+    assert matches(row, [])
+    assert not matches(row, ["cats", "claude"])
+    assert matches(RunRow("p", "x", problem="cannot be read"), ["cannot"])
