@@ -63,7 +63,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("duration", "duration", lambda row: _maybe(row.duration_ms, format_ms), numeric=True),
     Column("errors", "errors", lambda row: _count(row.errors), numeric=True),
 )
-_TASK_NARROWEST = 12
+_NARROWEST = 12
+"""No column is cut narrower than this (the task column included)."""
 _PADDING = 2
 """DataTable's cell padding, both sides together."""
 
@@ -204,16 +205,18 @@ class BrowserScreen(Screen[None]):
         return Text(label, style="bold", justify="right" if column.numeric else "left")
 
     def _widths(self, cells: list[list[Text]]) -> list[int]:
-        """Each column as wide as its widest cell (up to its limit); the task column
-        takes what the others leave of the screen's width."""
+        """Each column as wide as its widest cell, up to its limit (which shrinks on a
+        screen narrower than 120 columns); the task column takes what the others leave."""
+        scale = min(1.0, self.size.width / 120)
         widths = []
         for index, column in enumerate(COLUMNS):
             widest = max((row[index].cell_len for row in cells), default=0)
             header = len(column.label) + (2 if column.key == self.sort_column else 0)
-            widths.append(max(header, min(widest, column.widest)))
+            limit = max(_NARROWEST, int(column.widest * scale))
+            widths.append(max(header, min(widest, limit)))
         task = [column.key for column in COLUMNS].index("task")
         others = sum(widths) - widths[task] + _PADDING * len(COLUMNS) + 2  # + the scrollbar
-        widths[task] = max(_TASK_NARROWEST, self.size.width - others)
+        widths[task] = max(_NARROWEST, self.size.width - others)
         return widths
 
     def on_resize(self, event: events.Resize) -> None:

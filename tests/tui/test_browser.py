@@ -50,9 +50,8 @@ def record_hostile_task(directory: Path) -> Path:
     return directory
 
 
-@pytest.fixture
-def runs_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "runs"
+def make_runs_dir(root: Path) -> Path:
+    """The directory of runs the browser's tests look at (see the module docstring)."""
     record(root / "20250601-small", small_script())
     record_hostile_task(root / "20250602-hostile")
     shutil.copytree(FIXTURES / "looplet04" / "ok_run", root / "looplet04-ok")
@@ -65,6 +64,11 @@ def runs_dir(tmp_path: Path) -> Path:
     (root / "zz-broken").mkdir()
     (root / "zz-broken" / "events.jsonl").write_bytes(b"\x00\xff garbage")
     return root
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    return make_runs_dir(tmp_path / "runs")
 
 
 NAMES = [
