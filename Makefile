@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench bench-tui screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ bench: $(STAMP)
 		echo; \
 	done; \
 	if [ -n "$$missed" ]; then echo "make bench: missed a goal in:$$missed"; exit 1; fi
+
+# Drives looplet-tui in tmux on 10k- and 100k-step runs (about two minutes; needs
+# tmux), so it is kept out of the quick `make bench`.
+bench-tui: $(STAMP)
+	$(BIN)/python bench/tui_open.py
+
+# Redraws screenshots/*.svg from the snapshot tests' set-ups.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/tui/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check looplet_core looplet_tui tests bench
