@@ -69,6 +69,16 @@ _PADDING = 2
 """DataTable's cell padding, both sides together."""
 
 
+def _emphasis(row: RunRow, column: Column) -> str | None:
+    """The style name a cell stands out in, if any: failures in the error colour,
+    unfinished runs in the warning colour."""
+    if (column.key == "task" and row.problem) or (column.key == "errors" and row.errors):
+        return "error"
+    if column.key == "stop" and row.stop_reason == "unfinished":
+        return "warning"
+    return None
+
+
 def _first_line(text: str | None) -> str | None:
     if text is None:
         return None
@@ -185,18 +195,21 @@ class BrowserScreen(Screen[None]):
         if value is None:
             filler = "–" if row.described else "…"
             return Text(filler, style=self._styles["muted"], justify=justify, end="")
+        limit = self._limit(column)
+        if column.key == "name" and len(value) > limit:
+            value = "…" + value[-(limit - 1) :]  # run names differ at the end
         shown, escapes = escape_line(value)
-        style: Style | str = ""
-        if (column.key, bool(row.problem)) == ("task", True) or (
-            column.key == "errors" and row.errors
-        ):
-            style = self._styles["error"]
-        elif column.key == "stop" and row.stop_reason == "unfinished":
-            style = self._styles["warning"]
+        emphasis = _emphasis(row, column)
+        style = self._styles[emphasis] if emphasis else ""
         text = Text(shown, style=style, justify=justify, no_wrap=True, overflow="ellipsis", end="")
         for start, end in escapes:
             text.stylize(self._styles["escape"], start, end)
         return text
+
+    def _limit(self, column: Column) -> int:
+        """How wide `column` may grow: its `widest`, less on a screen under 120 columns."""
+        scale = min(1.0, self.size.width / 120)
+        return max(_NARROWEST, int(column.widest * scale))
 
     def _header(self, column: Column) -> Text:
         label = column.label
@@ -207,13 +220,11 @@ class BrowserScreen(Screen[None]):
     def _widths(self, cells: list[list[Text]]) -> list[int]:
         """Each column as wide as its widest cell, up to its limit (which shrinks on a
         screen narrower than 120 columns); the task column takes what the others leave."""
-        scale = min(1.0, self.size.width / 120)
         widths = []
         for index, column in enumerate(COLUMNS):
             widest = max((row[index].cell_len for row in cells), default=0)
             header = len(column.label) + (2 if column.key == self.sort_column else 0)
-            limit = max(_NARROWEST, int(column.widest * scale))
-            widths.append(max(header, min(widest, limit)))
+            widths.append(max(header, min(widest, self._limit(column))))
         task = [column.key for column in COLUMNS].index("task")
         others = sum(widths) - widths[task] + _PADDING * len(COLUMNS) + 2  # + the scrollbar
         widths[task] = max(_NARROWEST, self.size.width - others)

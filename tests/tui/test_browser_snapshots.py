@@ -55,7 +55,8 @@ def test_run_browser(snap_compare, runs) -> None:
 
 def test_run_browser_filtered_small_terminal(snap_compare, runs) -> None:
     """At 80x24 with "batch" typed: the two mini-swe-agent rows, "2 of 6 match" in the
-    status line; name and model cut to 12 cells with …, the columns after tokens
+    status line; names cut at the front to keep their ends (…erministic_limits),
+    the model cut at its end, the columns after tokens
     beyond the right edge (a horizontal scrollbar above the status line)."""
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
