@@ -45,8 +45,15 @@ from looplet_core import (
     composable_loop,
     tools_from,
 )
+from looplet_core.evals import EvalHook
 from looplet_core.hooks import hook_name
-from looplet_core.hooks_lib import ApprovalHook, ApprovalRequest, Rule
+from looplet_core.hooks_lib import (
+    ApprovalHook,
+    ApprovalRequest,
+    MetricsHook,
+    Rule,
+    ThresholdCompactHook,
+)
 from looplet_core.hooks_lib.approval import USER_AT_KEYBOARD
 from looplet_core.hooks_lib.approval_rules import ALLOW
 from looplet_core.jsonable import to_jsonable
@@ -92,6 +99,9 @@ __all__ = [
 ]
 
 STOPPED_BY_USER = f"stopped by {USER_AT_KEYBOARD}"
+_ANNOTATING = (EvalHook, MetricsHook, ThresholdCompactHook)
+"""Hooks that leave findings in the trace through a `recorder`; given none, they
+get the run's sink, so the viewer can show their evals, compactions and metrics."""
 BREAKPOINTS_FILE = "breakpoints.json"
 """Saved in the run directory whenever the breakpoints change (BREAKPOINTS_FORMAT)."""
 RESUME = "resume"
@@ -186,6 +196,12 @@ class Session:
             sink = ProvenanceSink(run_dir, settings=settings)
             hooks.insert(0, sink)
         self.sink = sink
+        for hook in hooks:
+            if isinstance(hook, _ANNOTATING) and hook.recorder is None:
+                hook.recorder = sink  # what it finds goes in the trace, for the viewer
+        self._compactors = frozenset(
+            hook_name(hook) for hook in hooks if isinstance(hook, ThresholdCompactHook)
+        )
         approval = next((hook for hook in hooks if isinstance(hook, ApprovalHook)), None)
         if approval is None:
             approval = ApprovalHook(default="allow")
@@ -235,7 +251,13 @@ class Session:
 
     def _after_step(self, step: Step) -> None:
         self._seen_calls.add(call_key(step.tool_call.name, step.tool_call.args))
-        self._post(StepRecorded(step.number, self.hook_states()))
+        compacted = any(
+            entry.phase == "pre_prompt"
+            and entry.decision == "edit"
+            and entry.hook in self._compactors
+            for entry in step.hook_trace
+        )
+        self._post(StepRecorded(step.number, self.hook_states(), compacted))
         if (
             self._stopping
             or self.mode is not Mode.STEP

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from looplet_core.provenance import StepDetail, StepSummary, Trace, TraceError, TraceMeta
+from looplet_tui.findings import compacted_steps
 
 __all__ = ["DetailError", "StepData", "StepSource", "TraceSource", "load_step"]
 
@@ -114,6 +115,14 @@ class TraceSource:
     def human_steps(self) -> frozenset[int]:
         """Numbers of the steps with a human decision (the timeline marks them)."""
         return self.trace.human_steps()
+
+    def compacted_steps(self) -> frozenset[int]:
+        """Numbers of the steps whose model call followed a compaction the trace
+        records (`ThresholdCompactHook` with a recorder); the timeline marks them."""
+        try:
+            return compacted_steps(self.meta().annotations)
+        except DetailError:
+            return frozenset()
 
     def meta(self) -> TraceMeta:
         if self._meta is None:

@@ -111,10 +111,12 @@ class PausedAt(TextualMessage, bubble=False):
 class StepRecorded(TextualMessage, bubble=False):
     """A step was yielded (and is in the trace), with the hooks' states after it."""
 
-    def __init__(self, number: int, hook_states: HookStates) -> None:
+    def __init__(self, number: int, hook_states: HookStates, compacted: bool = False) -> None:
         super().__init__()
         self.number = number
         self.hook_states = hook_states
+        self.compacted = compacted
+        """The conversation was compacted right before this step's model call."""
 
 
 class HumanRecorded(TextualMessage, bubble=False):

@@ -3,7 +3,8 @@
 The live view reads the run's own trace, refreshed as each step is recorded,
 so what the timeline and detail panes show live is exactly what `looplet-tui
 open` shows when the run is reopened.  On top of the trace it keeps what a
-trace does not hold: each hook's `debug_state()` after every step.
+trace does not hold yet: each hook's `debug_state()` after every step, and
+the steps that followed a compaction (the trace lists them when the run ends).
 
 Like every StepSource it is used on the UI thread only.
 """
@@ -25,6 +26,7 @@ class LiveSource:
         self._name = name
         self._trace: TraceSource | None = None
         self._hook_states: dict[int, HookStates] = {}
+        self._compacted: set[int] = set()
 
     @property
     def name(self) -> str:
@@ -41,8 +43,19 @@ class LiveSource:
         except TraceError as exc:
             raise DetailError(str(exc)) from exc
 
+    def reread(self) -> None:
+        """Read the finished trace afresh: hooks that run after the recorder's own
+        end (an EvalHook later in the list) rewrite its summary, which a reader
+        that already saw the first version would not pick up."""
+        if self._trace is not None:
+            self.attach(self._trace.trace.path)
+
     def record_hook_states(self, step: int, states: HookStates) -> None:
         self._hook_states[step] = states
+
+    def record_compaction(self, step: int) -> None:
+        """Step `step`'s model call came right after a compaction."""
+        self._compacted.add(step)
 
     def __len__(self) -> int:
         return 0 if self._trace is None else len(self._trace)
@@ -64,6 +77,11 @@ class LiveSource:
     def human_steps(self) -> frozenset[int]:
         """Numbers of the steps a person decided something about (timeline markers)."""
         return frozenset() if self._trace is None else self._trace.human_steps()
+
+    def compacted_steps(self) -> frozenset[int]:
+        """Numbers of the steps whose model call followed a compaction (timeline markers)."""
+        recorded = frozenset() if self._trace is None else self._trace.compacted_steps()
+        return recorded | self._compacted
 
     def meta(self) -> TraceMeta:
         return self._attached().meta()

@@ -179,6 +179,8 @@ class DebuggerScreen(Screen[None]):
 
     def on_step_recorded(self, message: StepRecorded) -> None:
         self.source.record_hook_states(message.number, message.hook_states)
+        if message.compacted:
+            self.source.record_compaction(message.number)
         self._refresh_source()
 
     def on_human_recorded(self, message: HumanRecorded) -> None:
@@ -188,7 +190,7 @@ class DebuggerScreen(Screen[None]):
         self.ended = True
         self.pause = None
         self.phase_bar.show_end(message.stop_reason, message.reason, message.error)
-        self._refresh_source()
+        self._refresh_source(finished=True)
         if len(self.source):
             self._show_step(self.timeline.cursor)
             self._show_view(STEP_VIEW)
@@ -198,12 +200,16 @@ class DebuggerScreen(Screen[None]):
         if self._restarting:
             await self._restart_now()
 
-    def _refresh_source(self) -> None:
-        """Read what the trace gained; a cursor on the last step follows the new ones."""
+    def _refresh_source(self, finished: bool = False) -> None:
+        """Read what the trace gained (all of it again once `finished`); a cursor on
+        the last step follows the new ones."""
         before = len(self.source)
         following = before == 0 or self.timeline.cursor >= before - 1
         try:
-            self.source.refresh()
+            if finished:
+                self.source.reread()
+            else:
+                self.source.refresh()
         except DetailError as exc:
             self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
         self.timeline.steps_added()

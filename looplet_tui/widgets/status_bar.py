@@ -1,4 +1,5 @@
-"""`StatusBar`: the run's name, where the cursor is, how the run ended, and its totals."""
+"""`StatusBar`: the run's name, where the cursor is, how the run ended, its totals, and
+its evals' verdicts (passed and failed) when it was graded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from looplet_core.provenance import TraceMeta
+from looplet_tui.findings import eval_results
 from looplet_tui.formatting import format_cost, format_tokens
 from looplet_tui.safe_text import literal
 
@@ -47,6 +49,16 @@ def status_content(status: Status) -> Content:
         parts += (sep, stop, sep, Content(f"{format_tokens(meta.usage.total_tokens)} tok"))
         if meta.cost is not None:
             parts += (sep, Content(format_cost(meta.cost)))
+        results = eval_results(meta.annotations)
+        if results:
+            failed = sum(not result.passed for result in results)
+            parts += (
+                sep,
+                Content("evals "),
+                Content.styled(f"✓{len(results) - failed}", "$text-success"),
+            )
+            if failed:
+                parts += (Content(" "), Content.styled(f"✗{failed}", "$text-error"))
     if status.filter:
         parts += (sep, Content.styled("filter ", "$text-muted"), literal(status.filter))
     if status.search:

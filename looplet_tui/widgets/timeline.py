@@ -2,9 +2,11 @@
 
 A row is `#n ✓ tool(args…)` with the tool's duration at the right edge;
 failed steps are drawn in the error colour, steps that match the current
-search carry a marker (●), and steps a person decided something about (an
-approval, an edit, a rejection) carry another (✎) when the source says
-which they are (an optional `human_steps()` method).  Rows are rendered
+search carry a marker (●), steps a person decided something about (an
+approval, an edit, a rejection) carry another (✎), and steps whose model call
+came right after a compaction of the conversation a third (✂), when the
+source says which they are (optional `human_steps()` and `compacted_steps()`
+methods).  Rows are rendered
 from `StepSource.summary` only when they are on screen, and cached, so a
 100 000-step run costs no more to show than a short one.  A filter restricts the rows to some steps.
 """
@@ -85,6 +87,8 @@ class Timeline(ScrollView, can_focus=True):
         self._marks: Sequence[int] = ()
         self._human: frozenset[int] = frozenset()
         """Numbers of the steps with a human decision."""
+        self._compacted: frozenset[int] = frozenset()
+        """Numbers of the steps whose model call followed a compaction."""
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
     # -- what is shown ----------------------------------------------------------
@@ -124,22 +128,22 @@ class Timeline(ScrollView, can_focus=True):
 
     def steps_added(self) -> None:
         """The source has grown (follow mode): make room for the new rows."""
-        self._read_human_steps()
+        self._read_step_marks()
         self._update_size()
         self.refresh()
 
-    def _read_human_steps(self) -> None:
-        read = getattr(self.source, "human_steps", None)
-        human = frozenset(read()) if callable(read) else frozenset()
-        if human != self._human:
-            self._human = human
+    def _read_step_marks(self) -> None:
+        human = _steps_from(self.source, "human_steps")
+        compacted = _steps_from(self.source, "compacted_steps")
+        if (human, compacted) != (self._human, self._compacted):
+            self._human, self._compacted = human, compacted
             self._strips.clear()
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.row_count)
 
     def on_mount(self) -> None:
-        self._read_human_steps()
+        self._read_step_marks()
         self._update_size()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -234,8 +238,12 @@ class Timeline(ScrollView, can_focus=True):
         marked = at < len(self._marks) and self._marks[at] == position
         if marked:
             mark = Content.styled("●", "$text-warning")
+        elif summary.number in self._human:
+            mark = Content.styled("✎", "$text-accent")
+        elif summary.number in self._compacted:
+            mark = Content.styled("✂", "bold")
         else:
-            mark = Content.styled("✎" if summary.number in self._human else " ", "$text-accent")
+            mark = Content.styled(" ", "$text-accent")
         number = Content.styled(f"#{summary.number:<{digits}} ", "$text-muted")
         tick = Content.styled("✓ ", "$text-success") if summary.ok else Content("✗ ")
         call = literal(summary.tool) + Content("(") + literal(summary.args_preview) + Content(")")
@@ -246,3 +254,9 @@ class Timeline(ScrollView, can_focus=True):
             left = left.truncate(max(room, 0), ellipsis=True)
         row = left.pad_right(max(room - left.cell_length, 0)) + millis
         return row.stylize("$text-error") if not summary.ok else row
+
+
+def _steps_from(source: StepSource, method: str) -> frozenset[int]:
+    """Step numbers from one of a source's optional marker methods (none without it)."""
+    read = getattr(source, method, None)
+    return frozenset(read()) if callable(read) else frozenset()

@@ -1,29 +1,82 @@
-"""`UsageView`: tokens, latency and cost of the selected step's turn, and the run's totals."""
+"""`UsageView`: tokens, latency and cost of the selected step's turn, and the run's totals,
+with what the run's hooks found about it: eval verdicts and compactions, when the
+trace holds them."""
 
 from __future__ import annotations
 
 from textual.content import Content
 
+from looplet_core.evals import EvalResult
+from looplet_tui.findings import compactions, eval_results
 from looplet_tui.formatting import format_cost, format_ms, format_time, format_tokens
 from looplet_tui.safe_text import literal
 from looplet_tui.source import StepData
 from looplet_tui.widgets.doc_view import Block
 from looplet_tui.widgets.step_pane import StepPane, heading
 
-__all__ = ["UsageView", "usage_rows"]
+__all__ = ["UsageView", "eval_verdict", "usage_rows"]
+
+Rows = list[tuple[str, Content | str]]
+
+_VERDICTS = {
+    "pass": ("✓ pass", "$text-success"),
+    "fail": ("✗ fail", "$text-error"),
+    "error": ("✗ error", "$text-error"),
+    "info": ("· info", "$text-muted"),
+}
 
 
-def _row(label: str, value: Content | str) -> Content:
+def _row(label: str, value: Content | str, width: int) -> Content:
     shown = value if isinstance(value, Content) else Content(value)
-    return Content.assemble(Content.styled(f"{label:<16}", "$text-muted"), shown)
+    return Content.assemble(Content.styled(f"{label:<{width}}  ", "$text-muted"), shown)
 
 
-def usage_rows(data: StepData) -> list[tuple[str, list[tuple[str, Content | str]]]]:
+def _section(title: str, rows: Rows) -> Block:
+    """A heading and its rows, the values lined up after the longest label."""
+    width = max((len(label) for label, _ in rows), default=0)
+    return Block(
+        heading=heading(title),
+        lines=tuple(_row(label, value, max(width, 14)) for label, value in rows),
+    )
+
+
+def eval_verdict(result: EvalResult) -> Content:
+    """`✗ fail  0.8 < 0.9`: the verdict, coloured, then the value or why."""
+    mark, style = _VERDICTS.get(result.status, _VERDICTS["error"])
+    why = result.detail or ("" if result.value is None else _short(result.value))
+    parts = [Content.styled(mark, style)]
+    if why:
+        parts += (Content("  "), literal(why))
+    return Content.assemble(*parts)
+
+
+def _short(value: object, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def findings_sections(annotations: dict[str, object]) -> list[tuple[str, Rows]]:
+    """The run's eval verdicts and compactions, as sections (none when absent)."""
+    sections: list[tuple[str, Rows]] = []
+    results = eval_results(annotations)
+    if results:
+        failed = sum(not result.passed for result in results)
+        title = f"evals: {len(results) - failed} passed, {failed} failed"
+        sections.append((title, [(result.name, eval_verdict(result)) for result in results]))
+    done = compactions(annotations)
+    if done:
+        removed = sum(c.tokens_before - c.tokens_after for c in done)
+        title = f"compactions: {len(done)}, {removed:,} tokens removed"
+        sections.append((title, [(f"before step {c.step}", literal(c.describe())) for c in done]))
+    return sections
+
+
+def usage_rows(data: StepData) -> list[tuple[str, Rows]]:
     """The pane's sections as (title, [(label, value)]): shared by the blocks and the copy."""
     summary, detail, meta = data.summary, data.detail, data.meta
     step = detail.step if detail else None
     usage = step.usage if step else None
-    turn: list[tuple[str, Content | str]] = [
+    turn: Rows = [
         ("input tokens", f"{summary.input_tokens:,}"),
         ("output tokens", f"{summary.output_tokens:,}"),
     ]
@@ -59,6 +112,7 @@ def usage_rows(data: StepData) -> list[tuple[str, list[tuple[str, Content | str]
                 ],
             )
         )
+        sections += findings_sections(meta.annotations)
     return sections
 
 
@@ -69,10 +123,7 @@ class UsageView(StepPane):
     needs_detail = False
 
     def blocks_for(self, data: StepData) -> list[Block]:
-        return [
-            Block(heading=heading(title), lines=tuple(_row(label, value) for label, value in rows))
-            for title, rows in usage_rows(data)
-        ]
+        return [_section(title, rows) for title, rows in usage_rows(data)]
 
     def payload_for(self, data: StepData) -> str:
         return "\n".join(

@@ -21,6 +21,7 @@ from textual.widgets import Input, TextArea
 from looplet_core import hooks, loop, tools
 from looplet_core.hooks_lib import Rule
 from looplet_core.provenance import sink
+from looplet_tui import demo
 from looplet_tui.app import LoopletApp
 from looplet_tui.live.breakpoints import Breakpoint, Condition
 from tests.tui.live_agents import demo_app, screen_of, wait_for_pause, wait_until
@@ -39,6 +40,7 @@ def pinned_clocks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clock = SimpleNamespace(time=lambda: FIXED_TIME, strftime=time.strftime, gmtime=time.gmtime)
     monkeypatch.setattr(sink, "time", clock)
     monkeypatch.setattr(sink, "default_run_dir", lambda: str(RUNS / "run"))
+    monkeypatch.setattr(demo, "_rules_file", lambda: RUNS / "approvals.json")
 
 
 def still(app: LoopletApp) -> None:
