@@ -28,12 +28,13 @@ from textual.markup import parse_style
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from looplet_core.provenance import Trace, TraceError, open_trace
 from looplet_tui.formatting import format_cost, format_ms, format_tokens
 from looplet_tui.run_list import RunRow, describe, matches, sort_rows
 from looplet_tui.safe_text import ESCAPE_STYLE, escape_line, literal
+from looplet_tui.worker_failures import report_failure
 
 __all__ = ["COLUMNS", "BrowserScreen", "Column"]
 
@@ -260,13 +261,7 @@ class BrowserScreen(Screen[None]):
             self.set_timer(REFILL_S, self._fill)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.name} failed: {type(error).__name__}: {error}",
-                severity="error",
-                markup=False,
-            )
+        report_failure(self, event)
 
     # -- filter and sort --------------------------------------------------------
 

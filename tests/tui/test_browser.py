@@ -122,15 +122,20 @@ async def test_every_run_gets_a_row_described_in_the_background(runs_dir) -> Non
         )
 
 
-async def test_an_unreadable_run_is_a_row_with_its_reason(runs_dir) -> None:
-    notes: list[str] = []
+def notes_of(sink: list[str]):  # type: ignore[no-untyped-def]
+    """A `message_hook` that keeps the text of every notification."""
 
     def hook(message: object) -> None:
         if isinstance(message, Notify):
-            notes.append(message.notification.message)
+            sink.append(message.notification.message)
 
+    return hook
+
+
+async def test_an_unreadable_run_is_a_row_with_its_reason(runs_dir) -> None:
+    notes: list[str] = []
     app = browser_for(runs_dir)
-    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes_of(notes)) as pilot:
         await settle(pilot)
         await pilot.pause(0.2)
         broken = cells(app, "zz-broken")
@@ -141,6 +146,20 @@ async def test_an_unreadable_run_is_a_row_with_its_reason(runs_dir) -> None:
         await settle(pilot)
         assert isinstance(app.screen, BrowserScreen)  # it says why instead of opening
         assert any("nothing readable" in note for note in notes)
+
+
+async def test_a_reader_bug_is_reported_not_a_crash(runs_dir, monkeypatch) -> None:
+    def broken_describe(row: RunRow) -> RunRow:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr("looplet_tui.screens.browser.describe", broken_describe)
+    notes: list[str] = []
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE, message_hook=notes_of(notes)) as pilot:
+        await settle(pilot)
+        assert any("RuntimeError: reader bug" in note for note in notes)
+        assert shown_names(app) == NAMES  # the rows stay, undescribed
+        assert app.return_code is None
 
 
 async def test_rows_are_listed_before_any_run_is_read(runs_dir, monkeypatch) -> None:
