@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -45,6 +46,9 @@ class LoopletApp(App[None]):
         self.live = live
         self.runs_root = runs_root
         self.runs = runs
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(gc.enable)  # `looplet-tui open` starts with it off
 
     def get_default_screen(self) -> Screen[None]:
         if self.live is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,14 @@ import pytest
 from looplet_tui import cli
 from looplet_tui.app import LoopletApp
 from tests.tui.traces import record, small_script
+
+
+@pytest.fixture(autouse=True)
+def collections_restored():  # type: ignore[no-untyped-def]
+    """`main` turns the garbage collector off and freezes what it read; undo both."""
+    yield
+    gc.enable()
+    gc.unfreeze()
 
 
 def _missing(tmp: Path) -> tuple[Path, Path]:
@@ -123,3 +132,15 @@ def test_a_directory_without_runs_exits_2_saying_so(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no runs" in err and str(tmp_path / "empty") in err
     assert ran == []
+
+
+async def test_collections_off_while_starting_come_back_after_the_first_paint(
+    small_run, monkeypatch
+) -> None:
+    started = _ran(monkeypatch)
+    assert cli.main(["open", str(small_run)]) == 0
+    assert not gc.isenabled()  # the CLI starts the app with collections off
+    async with started[0].run_test() as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.isenabled()
