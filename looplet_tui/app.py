@@ -58,7 +58,7 @@ class LoopletApp(App[None]):
         if self.runs_root is not None:
             from looplet_tui.screens.browser import BrowserScreen
 
-            return BrowserScreen(self.runs_root, self.runs)
+            return BrowserScreen(self.runs_root, self.runs, follow=self.follow)
         assert self.source is not None
         return ViewerScreen(self.source, follow=self.follow)
 
@@ -96,9 +96,10 @@ def build_app(source: StepSource, *, follow: bool = False) -> LoopletApp:
     return LoopletApp(source, follow=follow)
 
 
-def build_browser_app(root: str, runs: Sequence[RunRow]) -> LoopletApp:
-    """The run browser over the runs found under `root` (see `run_list.find_runs`)."""
-    return LoopletApp(None, runs_root=root, runs=runs)
+def build_browser_app(root: str, runs: Sequence[RunRow], *, follow: bool = False) -> LoopletApp:
+    """The run browser over the runs found under `root` (see `run_list.find_runs`);
+    with `follow`, the runs it opens are tailed."""
+    return LoopletApp(None, follow=follow, runs_root=root, runs=runs)
 
 
 def build_live_app(target: LiveTarget) -> LoopletApp:

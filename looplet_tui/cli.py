@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from looplet_tui.app import build_app, build_browser_app  # textual loads only now
 
     if isinstance(target, RunDirectory):
-        app = build_browser_app(target.root, target.runs)
+        app = build_browser_app(target.root, target.runs, follow=args.follow)
     else:
         app = build_app(target, follow=args.follow)
     app.run()

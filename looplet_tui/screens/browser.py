@@ -119,9 +119,11 @@ class BrowserScreen(Screen[None]):
             super().__init__()
             self.row = row
 
-    def __init__(self, root: str, rows: Sequence[RunRow]) -> None:
+    def __init__(self, root: str, rows: Sequence[RunRow], *, follow: bool = False) -> None:
         super().__init__()
         self.root = root
+        self.follow = follow
+        """Open runs in follow mode (`looplet-tui open DIR --follow`)."""
         self.runs: dict[str, RunRow] = {row.path: row for row in rows}
         """Every run found, by path, as described so far."""
         self.sort_column = "name"
@@ -360,7 +362,8 @@ class BrowserScreen(Screen[None]):
                 message.problem or "", title="Cannot open the run", severity="error", markup=False
             )
             return
-        self.app.push_screen(BrowsedRunScreen(TraceSource(message.trace, name=message.row.name)))
+        source = TraceSource(message.trace, name=message.row.name)
+        self.app.push_screen(BrowsedRunScreen(source, follow=self.follow))
 
     # -- status -----------------------------------------------------------------
 

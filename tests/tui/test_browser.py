@@ -235,6 +235,7 @@ async def test_enter_opens_the_run_and_escape_comes_back(runs_dir) -> None:
         assert isinstance(viewer, BrowsedRunScreen)
         assert viewer.source.name == "looplet04-ok"
         assert len(viewer.source) == 5
+        assert viewer.following is False
         await pilot.press("j")
         assert viewer.timeline.cursor == 1
         await pilot.press("escape")
@@ -257,6 +258,16 @@ async def test_hostile_task_and_model_are_shown_literally(runs_dir) -> None:
         assert "[@click=app.quit]quit[/]" in drawn
         assert not [char for char in drawn if is_unsafe(char) and char != "\n"]
         assert action_links([table]) == []
+
+
+async def test_runs_opened_from_a_followed_browser_are_followed(runs_dir) -> None:
+    app = build_browser_app(str(runs_dir), find_runs(str(runs_dir)), follow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"small", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowsedRunScreen)
+        assert app.screen.following is True
 
 
 def test_a_trajectory_in_its_own_folder_is_named_by_the_folder() -> None:

@@ -96,9 +96,10 @@ def test_a_directory_of_runs_opens_the_browser(tmp_path, small_run, monkeypatch)
     ran = _ran(monkeypatch)
     record(tmp_path / "runs" / "second", small_script())
     shutil.move(small_run, tmp_path / "runs" / "first")
-    assert cli.main(["open", str(tmp_path / "runs")]) == 0
+    assert cli.main(["open", str(tmp_path / "runs"), "--follow"]) == 0
     (app,) = ran
     assert app.source is None
+    assert app.follow is True  # for the runs it opens
     assert app.runs_root == str(tmp_path / "runs")
     assert [run.name for run in app.runs] == ["first", "second"]
 
