@@ -68,6 +68,8 @@ _NARROWEST = 12
 """No column is cut narrower than this (the task column included)."""
 _PADDING = 2
 """DataTable's cell padding, both sides together."""
+_SCROLLBAR = 2
+"""Room kept for the vertical scrollbar, so the last column shows whether or not it does."""
 
 
 def _emphasis(row: RunRow, column: Column) -> str | None:
@@ -211,7 +213,7 @@ class BrowserScreen(Screen[None]):
 
     def _limit(self, column: Column) -> int:
         """How wide `column` may grow: its `widest`, less on a screen under 120 columns."""
-        scale = min(1.0, self.size.width / 120)
+        scale = min(1.0, self._table_width / 120)
         return max(_NARROWEST, int(column.widest * scale))
 
     def _header(self, column: Column) -> Text:
@@ -229,9 +231,14 @@ class BrowserScreen(Screen[None]):
             header = len(column.label) + (2 if column.key == self.sort_column else 0)
             widths.append(max(header, min(widest, self._limit(column))))
         task = [column.key for column in COLUMNS].index("task")
-        others = sum(widths) - widths[task] + _PADDING * len(COLUMNS) + 2  # + the scrollbar
-        widths[task] = max(_NARROWEST, self.size.width - others)
+        others = sum(widths) - widths[task] + _PADDING * len(COLUMNS) + _SCROLLBAR
+        widths[task] = max(_NARROWEST, self._table_width - others)
         return widths
+
+    @property
+    def _table_width(self) -> int:
+        """The table's width, or (before its first layout) the screen's."""
+        return self.table.size.width or self.size.width
 
     def on_resize(self, event: events.Resize) -> None:
         self._fill()  # the task column takes the width that the others leave
