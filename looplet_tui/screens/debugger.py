@@ -1,9 +1,12 @@
 """`DebuggerScreen`: a live run, stepped, paused, edited and approved at the keyboard.
 
-The left side is the viewer's timeline over the run's trace as it grows; the
-right side shows either what the run is paused at (`PauseView`) or the
-selected step in the viewer's detail tabs.  The phase bar on top always says
-what the run is doing.
+The left side is the viewer's timeline and sparkline over the run's trace as
+it grows; the right side shows either what the run is paused at (`PauseView`)
+or the selected step in the viewer's detail tabs.  The phase bar on top
+always says what the run is doing.  Search, the tool filter, error jumps and
+copy are the viewer's (`RunScreen`); only some keys differ, because here `n`
+steps and `e` edits: matches are `m`/`M`, and `e` jumps to the next failed
+step only where there is nothing to edit.
 
 The run itself happens in one thread worker (`Session.run`).  This screen only
 reacts to the session's messages and answers its pauses; it never waits for
@@ -20,8 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher, Footer, Input
 
 from looplet_core.hooks_lib import Edit, Skip
 from looplet_tui.live.edits import (
@@ -53,11 +55,14 @@ from looplet_tui.screens.approve_dialog import ApproveDialog
 from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
 from looplet_tui.screens.edit_dialog import EditDialog
 from looplet_tui.screens.reject_dialog import RejectDialog
+from looplet_tui.screens.run_screen import RunScreen
 from looplet_tui.session import RESUME, EditPrompt, EditResult, Mode, Session
 from looplet_tui.source import DetailError, load_step
 from looplet_tui.widgets.detail_panel import DetailPanel
+from looplet_tui.widgets.find_bar import FindBar
 from looplet_tui.widgets.status_bar import Status, StatusBar
 from looplet_tui.widgets.step_pane import note
+from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
 
 __all__ = ["DebuggerScreen"]
@@ -66,8 +71,10 @@ PAUSE_VIEW, STEP_VIEW = "pause", "details"
 _AT_APPROVAL = ("approve", "reject", "skip")
 
 
-class DebuggerScreen(Screen[None]):
+class DebuggerScreen(RunScreen):
     """Live runs of `target`: one at a time; a restart starts a fresh run in place."""
+
+    source: LiveSource
 
     DEFAULT_CSS = """
     DebuggerScreen {
@@ -83,6 +90,9 @@ class DebuggerScreen(Screen[None]):
         Binding("p", "pause", "Pause", id="debugger.pause"),
         Binding("a", "approve", "Approve", id="debugger.approve"),
         Binding("e", "edit", "Edit", id="debugger.edit"),
+        # `e` where nothing can be edited, as in the viewer:
+        Binding("e", "next_error", "Next error", show=False, id="debugger.next_error"),
+        Binding("E", "previous_error", "Previous error", show=False, id="debugger.previous_error"),
         Binding("x", "reject", "Reject", id="debugger.reject"),
         Binding("x", "toggle_folds", "Expand/fold all", show=False, id="debugger.folds"),
         # priority: `k` also moves the timeline's cursor, except while a call awaits approval
@@ -92,17 +102,23 @@ class DebuggerScreen(Screen[None]):
         Binding("b", "breakpoints", "Breakpoints", id="debugger.breakpoints"),
         Binding("v", "toggle_view", "Pause/step view", show=False, id="debugger.view"),
         Binding("t", "cycle_tab", "Next tab", show=False, id="debugger.next_tab"),
+        Binding("slash", "search", "Search", id="debugger.search"),
+        Binding("m", "next_match", "Next match", show=False, id="debugger.next_match"),
+        Binding("M", "previous_match", "Previous match", show=False, id="debugger.previous_match"),
+        Binding("f", "filter", "Filter", show=False, id="debugger.filter"),
+        Binding("S", "toggle_series", "Tokens/latency", show=False, id="debugger.series"),
+        Binding("y", "copy", "Copy", show=False, id="debugger.copy"),
+        Binding("Y", "save", "Save to file", show=False, id="debugger.save"),
         Binding("question_mark", "help", "Help", id="debugger.help"),
     ]
 
     def __init__(self, target: LiveTarget) -> None:
-        super().__init__()
+        super().__init__(LiveSource(target.name))
         self.target = target
         self._new_run(target.spec)
 
     def _new_run(self, spec: AgentSpec) -> None:
-        """Everything that belongs to one run: its session, source and pause state."""
-        self.source = LiveSource(self.target.name)
+        """Everything that belongs to one run (but its source): its session and pause state."""
         self.session = Session(spec, self.post_message, self.target.breakpoints)
         self.pause: Pause | None = None
         """The pause the run is waiting at, as this screen last heard of it."""
@@ -117,15 +133,13 @@ class DebuggerScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Timeline(self.source, id="timeline")
+                yield StepSparkline(id="sparkline")
             with ContentSwitcher(initial=PAUSE_VIEW, id="right"):
                 yield PauseView(id=PAUSE_VIEW)
                 yield DetailPanel(id=STEP_VIEW)
+        yield FindBar(id="find")
         yield StatusBar(id="status")
         yield Footer(compact=True)
-
-    @property
-    def timeline(self) -> Timeline:
-        return self.query_one(Timeline)
 
     @property
     def phase_bar(self) -> PhaseBar:
@@ -212,7 +226,7 @@ class DebuggerScreen(Screen[None]):
                 self.source.refresh()
         except DetailError as exc:
             self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
-        self.timeline.steps_added()
+        self.steps_added()
         last = len(self.source) - 1
         if following and last >= before:
             if self.timeline.cursor != last:
@@ -236,7 +250,8 @@ class DebuggerScreen(Screen[None]):
         self._show_view(STEP_VIEW)
 
     def _show_step(self, position: int) -> None:
-        self.query_one(DetailPanel).show_step(load_step(self.source, position))
+        self.show_position(position)
+        self.details.show_step(load_step(self.source, position))
         self._update_status()
 
     def _show_view(self, name: str) -> None:
@@ -257,11 +272,7 @@ class DebuggerScreen(Screen[None]):
         if switcher.current == PAUSE_VIEW:
             self.pause_view.toggle_all()
         else:
-            self.query_one(DetailPanel).pane().toggle_all()
-
-    def action_cycle_tab(self) -> None:
-        """Show the next detail tab."""
-        self.query_one(DetailPanel).cycle()
+            self.details.pane().toggle_all()
 
     def _update_status(self) -> None:
         self.phase_bar.show_mode(str(self.session.mode))
@@ -279,6 +290,7 @@ class DebuggerScreen(Screen[None]):
                 total=total,
                 meta=meta,
                 activity=self.activity,
+                **self.browse_status(),
             )
         )
 
@@ -304,6 +316,8 @@ class DebuggerScreen(Screen[None]):
         if action == "stop":
             return running
         at_approval = pause is not None and pause.kind == APPROVAL
+        if action == "skip" and isinstance(self.focused, Input):
+            return False  # `k` typed into the search bar (the binding has priority)
         if action in _AT_APPROVAL:
             return at_approval
         if action == "toggle_folds":
@@ -356,6 +370,7 @@ class DebuggerScreen(Screen[None]):
             self.notify(str(exc), title="cannot restart", severity="error", markup=False)
             return
         self.target.spec = spec
+        self.browse(LiveSource(self.target.name))
         self._new_run(spec)
         await self.recompose()  # fresh widgets over the new run's source
         self._start()
@@ -450,5 +465,6 @@ class DebuggerScreen(Screen[None]):
         return [
             ("Run", self.BINDINGS),
             ("Steps (timeline)", Timeline.BINDINGS),
+            ("Search and filter bar", FindBar.BINDINGS),
             ("Application", self.app.BINDINGS),
         ]
