@@ -11,10 +11,10 @@ round trip to the tmux server rather than a process:
 
 - first paint: from asking tmux to start the command to the first timeline
   rows (`#1`, `#2`) being on screen; median of FIRST_PAINT_RUNS launches;
-- next step: press `j` and wait until the status bar names the next step and
-  the Call pane shows that step's arguments; median of NEXT_STEP_PRESSES;
-- peak RSS: VmHWM of the app's process from /proc, read after the presses,
-  once the background index is complete (no "indexing" in the status bar).
+- next step: once the background index is complete (no "indexing" in the
+  status bar), press `j` and wait until the status bar names the next step
+  and the Call pane shows that step's arguments; median of NEXT_STEP_PRESSES;
+- peak RSS: VmHWM of the app's process from /proc, read after the presses.
 
 The screen is polled every POLL_S, so each time is late by up to that much.
 The in-run baseline is the floor: a Textual app that shows a counter and adds
@@ -184,7 +184,7 @@ class Case:
     next_key: str = "j"
     quit_key: str = "q"
     settled: Callable[[str], bool] = lambda screen: True
-    """Whether background work that may raise the peak RSS is over."""
+    """Whether background work (which would slow the key presses down) is over."""
 
 
 @dataclass
@@ -210,6 +210,7 @@ def measure(tmux: Tmux, case: Case) -> Figures:
         paints.append(tmux.wait_for(case.painted, f"{case.label}: first paint") - started)
         if run < FIRST_PAINT_RUNS - 1:
             quit_app(tmux, case.quit_key)
+    tmux.wait_for(case.settled, f"{case.label}: background work")
     steps = []
     if case.at_step is not None:
         at_step = case.at_step
@@ -219,7 +220,6 @@ def measure(tmux: Tmux, case: Case) -> Figures:
             tmux.keys(case.next_key)
             seen = tmux.wait_for(lambda screen, k=k: at_step(screen, k), f"{case.label}: step {k}")
             steps.append(seen - pressed)
-    tmux.wait_for(case.settled, f"{case.label}: background work")
     rss = peak_rss_mb(tmux.pid())
     quit_app(tmux, case.quit_key)
     return Figures(paints, steps, rss)
