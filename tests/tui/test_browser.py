@@ -225,6 +225,18 @@ async def test_sorting_by_a_key_and_by_clicking_a_header(runs_dir) -> None:
         assert known == sorted(known, reverse=True) and steps[-1] == "–"
 
 
+async def test_the_command_palette_offers_the_browser_actions(runs_dir) -> None:
+    app = browser_for(runs_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        assert {"Open", "Sort", "Reverse", "Clear filter"} <= set(commands)
+        commands["Sort runs by errors"].callback()
+        assert browser(app).sort_column == "errors"
+        commands["Sort runs by errors"].callback()
+        assert browser(app).sort_reverse is True
+
+
 async def test_enter_opens_the_run_and_escape_comes_back(runs_dir) -> None:
     app = browser_for(runs_dir)
     async with app.run_test(size=SIZE) as pilot:
