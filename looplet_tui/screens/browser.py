@@ -173,7 +173,8 @@ class BrowserScreen(Screen[None]):
         )
         self.filter_input.focus()
         self._fill()
-        self._describe_all([row for row in self.shown if not row.described])
+        undescribed = [row for row in self.shown if not row.described]
+        self.call_after_refresh(self._describe_all, undescribed)  # the names show first
 
     # -- the table --------------------------------------------------------------
 

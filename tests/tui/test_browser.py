@@ -97,6 +97,20 @@ def shown_names(app: LoopletApp) -> list[str]:
     return [table.get_row_at(row)[0].plain for row in range(table.row_count)]
 
 
+def status(app: LoopletApp) -> str:
+    return drawn_text([browser(app).query_one("#browser-status")])
+
+
+async def described(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every run is described and shown: the status stops saying "reading"."""
+    for _ in range(400):
+        await settle(pilot)
+        if "reading" not in status(pilot.app):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"the runs were never all described: {status(pilot.app)!r}")
+
+
 def cells(app: LoopletApp, name: str) -> dict[str, str]:
     """The row of run `name`, by column key, as text."""
     row = shown_names(app).index(name)
@@ -107,8 +121,7 @@ def cells(app: LoopletApp, name: str) -> dict[str, str]:
 async def test_every_run_gets_a_row_described_in_the_background(runs_dir) -> None:
     app = browser_for(runs_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.2)  # described rows are shown in batches
+        await described(pilot)
         assert shown_names(app) == NAMES
         small = cells(app, "20250601-small")
         assert (small["task"], small["model"]) == ("do the things", "scripted-1")
@@ -136,8 +149,7 @@ async def test_an_unreadable_run_is_a_row_with_its_reason(runs_dir) -> None:
     notes: list[str] = []
     app = browser_for(runs_dir)
     async with app.run_test(size=SIZE, message_hook=notes_of(notes)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.2)
+        await described(pilot)
         broken = cells(app, "zz-broken")
         assert "nothing readable" in broken["task"]
         assert broken["steps"] == broken["errors"] == "–"
@@ -156,7 +168,11 @@ async def test_a_reader_bug_is_reported_not_a_crash(runs_dir, monkeypatch) -> No
     notes: list[str] = []
     app = browser_for(runs_dir)
     async with app.run_test(size=SIZE, message_hook=notes_of(notes)) as pilot:
-        await settle(pilot)
+        for _ in range(200):  # the worker starts after the first paint
+            await settle(pilot)
+            if notes:
+                break
+            await pilot.pause(0.02)
         assert any("RuntimeError: reader bug" in note for note in notes)
         assert shown_names(app) == NAMES  # the rows stay, undescribed
         assert app.return_code is None
@@ -176,10 +192,9 @@ async def test_rows_are_listed_before_any_run_is_read(runs_dir, monkeypatch) -> 
         await pilot.pause()
         assert shown_names(app) == NAMES
         assert cells(app, "20250601-small")["steps"] == "…"
-        assert "reading 0/6" in drawn_text([browser(app).query_one("#browser-status")])
+        assert "reading 0/6" in status(app)
         release.set()
-        await settle(pilot)
-        await pilot.pause(0.2)
+        await described(pilot)
         assert cells(app, "20250601-small")["steps"] == "6"
 
 
@@ -203,8 +218,7 @@ async def test_typing_filters_and_escape_clears(runs_dir) -> None:
 async def test_sorting_by_a_key_and_by_clicking_a_header(runs_dir) -> None:
     app = browser_for(runs_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.2)
+        await described(pilot)
         screen = browser(app)
         await pilot.press("ctrl+r")
         assert shown_names(app) == NAMES[::-1]
@@ -260,8 +274,7 @@ async def test_enter_opens_the_run_and_escape_comes_back(runs_dir) -> None:
 async def test_hostile_task_and_model_are_shown_literally(runs_dir) -> None:
     app = browser_for(runs_dir)
     async with app.run_test(size=(200, 30)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.2)
+        await described(pilot)
         row = cells(app, "20250602-hostile")
         assert row["task"] == HOSTILE_TASK_SHOWN
         assert row["model"].startswith(HOSTILE_NAME_SHOWN[:17])
