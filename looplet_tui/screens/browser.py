@@ -44,6 +44,8 @@ REFILL_S = 0.1
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """One column of the table: what its cells show, and how."""
+
     key: str
     """Also the run_list.SORT_KEYS key."""
     label: str
@@ -106,12 +108,12 @@ class BrowserScreen(Screen[None]):
         Binding("ctrl+r", "reverse", "Reverse", id="browser.reverse"),
         Binding("escape", "clear_filter", "Clear filter", id="browser.clear"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, id="browser.quit"),
-        Binding("down", "table('cursor_down')", "Next run", show=False),
-        Binding("up", "table('cursor_up')", "Previous run", show=False),
-        Binding("pagedown", "table('page_down')", "Page down", show=False),
-        Binding("pageup", "table('page_up')", "Page up", show=False),
-        Binding("ctrl+home", "table('scroll_top')", "First run", show=False),
-        Binding("ctrl+end", "table('scroll_bottom')", "Last run", show=False),
+        Binding("down", "table('cursor_down')", "Next run", show=False, id="browser.next"),
+        Binding("up", "table('cursor_up')", "Previous run", show=False, id="browser.previous"),
+        Binding("pagedown", "table('page_down')", "Page down", show=False, id="browser.page_down"),
+        Binding("pageup", "table('page_up')", "Page up", show=False, id="browser.page_up"),
+        Binding("ctrl+home", "table('scroll_top')", "First run", show=False, id="browser.first"),
+        Binding("ctrl+end", "table('scroll_bottom')", "Last run", show=False, id="browser.last"),
     ]
 
     class Described(Message):
@@ -322,9 +324,9 @@ class BrowserScreen(Screen[None]):
                 partial(self.sort_by, column.key),
             )
 
-    def action_table(self, action: str) -> None:
+    async def action_table(self, action: str) -> None:
         """Move the cursor in the table (the filter keeps the focus)."""
-        self.table.run_action(action)
+        await self.table.run_action(action)
 
     # -- opening a run ----------------------------------------------------------
 

@@ -208,6 +208,11 @@ async def test_typing_filters_and_escape_clears(runs_dir) -> None:
         assert shown_names(app) == ["batch/toolcall_submitted"]
         await pilot.press("escape")
         assert shown_names(app) == NAMES
+        screen = browser(app)
+        assert screen.selected is not None and screen.selected.name == "batch/toolcall_submitted"
+        await pilot.press("up", "up")  # the filter keeps the focus; arrows move the rows
+        assert screen.selected is not None
+        assert screen.selected.name == NAMES[NAMES.index("batch/toolcall_submitted") - 2]
         browser(app).table.focus()
         await pilot.press(*"looplet04")  # typing with the table focused filters too
         assert shown_names(app) == ["looplet04-ok"]
