@@ -50,10 +50,10 @@ class ApproveDialog(ModalScreen[Approve | None]):
         & #approve-scopes { height: auto; margin: 1 0; }
         & #approve-pattern { height: auto; display: none; }
         &.-pattern #approve-pattern { display: block; }
-        & #approve-pattern Horizontal { height: auto; }
-        & #approve-pattern Label { width: 10; padding: 1 0 0 0; }
+        & #approve-pattern Horizontal { height: auto; margin: 0 0 1 0; }
+        & #approve-pattern Label { width: 10; }
         & #approve-pattern Input { width: 1fr; }
-        & #rule-persist { margin: 1 0 0 0; }
+        & #rule-persist { margin: 0; }
         &.-once #rule-persist { display: none; }
         & #approve-rule { margin: 1 0 0 0; }
         & #approve-error { color: $text-error; }
@@ -107,13 +107,18 @@ class ApproveDialog(ModalScreen[Approve | None]):
                     yield Input(
                         request.suggested_arg or "",
                         placeholder="empty: all arguments, as JSON",
+                        compact=True,
                         id="approve-arg",
                     )
                 with Horizontal():
                     yield Label("regex")
-                    yield Input(self._exact_pattern(request.suggested_arg), id="approve-regex")
+                    yield Input(
+                        self._exact_pattern(request.suggested_arg),
+                        compact=True,
+                        id="approve-regex",
+                    )
             if self.rules_file is not None:
-                yield persist_checkbox(self.rules_file)
+                yield persist_checkbox()
             yield Static(id="approve-rule")
             yield Static(id="approve-error")
             always = " · s: always (save)" if self.rules_file is not None else ""

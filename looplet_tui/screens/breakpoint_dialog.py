@@ -41,6 +41,8 @@ __all__ = ["AddBreakpointDialog", "AddRuleDialog", "BreakpointDialog"]
 
 T = TypeVar("T")
 
+FORM_KEYS = "ctrl+s or enter in a text field: add · tab: next field · esc: cancel"
+
 _BOX_CSS = """
     align: center middle;
     & > Vertical {
@@ -207,8 +209,9 @@ class FormDialog(ModalScreen[T]):
     what it will be), and returns it on Enter; None on Escape."""
 
     DEFAULT_CSS = f"""FormDialog {{ {_BOX_CSS}
-        & Horizontal {{ height: auto; }}
-        & Label {{ width: 12; padding: 1 0 0 0; }}
+        & .field {{ height: auto; margin: 1 0 0 0; }}
+        & Label {{ width: 12; }}
+        & #rule-persist {{ margin: 1 0 0 0; }}
         & Select, & Input {{ width: 1fr; }}
         & #form-problem {{ color: $text-error; margin: 1 0 0 0; }}
         & #form-problem.-ok {{ color: $text-success; }}
@@ -263,7 +266,7 @@ class FormDialog(ModalScreen[T]):
 
 
 def _row(label: str, field: Widget, id: str | None = None) -> Horizontal:
-    return Horizontal(Label(label), field, id=id)
+    return Horizontal(Label(label), field, id=id, classes="field")
 
 
 class AddBreakpointDialog(FormDialog[Breakpoint]):
@@ -283,6 +286,7 @@ class AddBreakpointDialog(FormDialog[Breakpoint]):
                     [(PHASE_LABELS[p], p) for p in PHASES],
                     value="pre_dispatch",
                     allow_blank=False,
+                    compact=True,
                     id="add-phase",
                 ),
             )
@@ -292,17 +296,18 @@ class AddBreakpointDialog(FormDialog[Breakpoint]):
                     [(label, str(c)) for c, label in CONDITION_LABELS.items()],
                     value=str(Condition.TOOL),
                     allow_blank=False,
+                    compact=True,
                     id="add-condition",
                 ),
             )
-            yield _row("value", Input(id="add-value"))
+            yield _row("value", Input(compact=True, id="add-value"))
             yield _row(
                 "argument",
-                Input(placeholder="empty: all arguments, as JSON", id="add-arg"),
+                Input(placeholder="empty: all arguments, as JSON", compact=True, id="add-arg"),
                 id="add-arg-row",
             )
             yield Static(id="form-problem")
-            yield Static("enter: add · tab: next field · esc: cancel", classes="keys")
+            yield Static(FORM_KEYS, classes="keys")
 
     def build(self) -> tuple[Breakpoint | None, Content]:
         condition = self.field("add-condition")
@@ -340,25 +345,31 @@ class AddRuleDialog(FormDialog[tuple[Rule, bool]]):
                     [(_ACTION_LABELS[a], a) for a in ACTIONS],
                     value=ALLOW,
                     allow_blank=False,
+                    compact=True,
                     id="rule-action",
                 ),
             )
             yield _row(
-                "tool", Input(placeholder="a tool name or glob, e.g. read_*", id="rule-tool")
+                "tool",
+                Input(placeholder="a tool name or glob, e.g. read_*", compact=True, id="rule-tool"),
             )
             yield _row(
-                "argument", Input(placeholder="empty: all arguments, as JSON", id="rule-arg")
+                "argument",
+                Input(placeholder="empty: all arguments, as JSON", compact=True, id="rule-arg"),
             )
             yield _row(
                 "pattern",
-                Input(placeholder="optional regular expression, e.g. ^tmp/", id="rule-pattern"),
+                Input(
+                    placeholder="optional regular expression, e.g. ^tmp/",
+                    compact=True,
+                    id="rule-pattern",
+                ),
             )
             if self.rules_file is not None:
-                yield persist_checkbox(self.rules_file)
+                yield persist_checkbox()
             yield Static(id="form-problem")
             yield Static(
-                "enter: add · tab: next field · esc: cancel  (deny rules always win; "
-                "otherwise the newest matching rule decides)",
+                f"{FORM_KEYS}  (deny rules always win; otherwise the newest matching rule decides)",
                 classes="keys",
             )
 

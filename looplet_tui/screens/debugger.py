@@ -415,7 +415,8 @@ class DebuggerScreen(RunScreen):
         if pause.kind == PRE_PROMPT:
             self._edit(
                 "Edit the messages the model will receive (JSON)",
-                messages_text(pause.messages),
+                pause.messages,
+                messages_text,
                 parse_messages,
                 lambda messages: EditPrompt(tuple(messages)),
             )
@@ -423,7 +424,8 @@ class DebuggerScreen(RunScreen):
             request = pause.request
             self._edit(
                 f"Edit the arguments of {request.tool} (JSON, checked against its schema)",
-                args_text(request.args),
+                request.args,
+                args_text,
                 lambda text: parse_args(text, request.check),
                 Edit,
                 resumes=True,
@@ -432,7 +434,8 @@ class DebuggerScreen(RunScreen):
             result = pause.result
             self._edit(
                 f"Edit the result of {pause.call.name}",
-                result_text(result),
+                result,
+                result_text,
                 lambda text: parse_result(text, result),
                 EditResult,
             )
@@ -440,16 +443,20 @@ class DebuggerScreen(RunScreen):
     def _edit(
         self,
         title: str,
-        text: str,
+        value: Any,
+        render: Callable[[Any], str],
         parse: Callable[[str], Any],
         answer: Callable[[Any], Any],
         resumes: bool = False,
     ) -> None:
-        def edited(value: Any) -> None:
-            if value is not None:
-                self._answer(answer(value), resumes=resumes)
+        """Edit `value` as the text `render` writes; `answer` the pause with the
+        value `parse` reads back, once confirmed."""
 
-        self.app.push_screen(EditDialog(title, text, parse), edited)
+        def edited(new: Any) -> None:
+            if new is not None:
+                self._answer(answer(new), resumes=resumes)
+
+        self.app.push_screen(EditDialog(title, render(value), parse, render), edited)
 
     def action_breakpoints(self) -> None:
         """Add, enable, disable or delete breakpoints; remove approval rules."""

@@ -4,7 +4,9 @@ The debugger opens it for the upcoming message list, a call's arguments and a
 tool result.  Each use passes a `parse` function (live/edits.py) that returns
 the edited value or its problems; the problems show under the editor on every
 change, and an edit with problems cannot be submitted.  Submitting first shows
-a diff of the old and new text; only confirming that returns the value.
+a diff of the old and new value, both written out by `render` (the function
+that wrote the original text), so the diff shows what changed, not how it was
+typed; only confirming that returns the value.
 """
 
 from __future__ import annotations
@@ -71,11 +73,21 @@ class EditDialog(ModalScreen[Any]):
         Binding("escape", "back", "Back / cancel", priority=True, id="edit.back"),
     ]
 
-    def __init__(self, title: str, text: str, parse: Callable[[str], Parsed]) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        parse: Callable[[str], Parsed],
+        render: Callable[[Any], str] | None = None,
+    ) -> None:
+        """`text` is the value as `render` writes it; without `render`, the diff is
+        of the texts as typed."""
         super().__init__()
         self.title_text = title
         self.original = text
         self.parse = parse
+        self.as_text = render
+        """Writes a value as the editor shows it (named apart from Widget.render)."""
         self.value: Any = None
         self.problems: tuple[str, ...] = ()
         self.reviewing = False
@@ -129,11 +141,12 @@ class EditDialog(ModalScreen[Any]):
         if self.problems:
             self.app.bell()
             return
-        if self.text == self.original:
+        edited = self.text if self.as_text is None else self.as_text(self.value)
+        if edited == self.original:
             self.notify("Nothing was changed.", severity="warning")
             return
         self.reviewing = True
-        self.query_one("#edit-diff", DocView).show([diff_block(self.original, self.text)])
+        self.query_one("#edit-diff", DocView).show([diff_block(self.original, edited)])
         self.add_class("-review")
         self.query_one("#edit-diff", DocView).focus()
         self._show_keys()

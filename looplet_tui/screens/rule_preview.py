@@ -37,9 +37,7 @@ def rule_preview(rule: Rule, persist: bool, rules_file: str | os.PathLike[str] |
     return shown
 
 
-def persist_checkbox(rules_file: str | os.PathLike[str]) -> Checkbox:
-    """The "always" choice: save the rule to the rules file, for later runs too."""
-    label = Content.assemble(
-        Content("always: save it to "), literal(os.fspath(rules_file)), Content(" for later runs")
-    )
-    return Checkbox(label, id=PERSIST_ID)
+def persist_checkbox() -> Checkbox:
+    """The "always" choice: save the rule to the rules file, for later runs too
+    (`rule_preview` names the file once it is chosen)."""
+    return Checkbox("always: save the rule for later runs too", compact=True, id=PERSIST_ID)
