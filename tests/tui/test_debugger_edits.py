@@ -77,9 +77,8 @@ async def test_invalid_arguments_cannot_be_submitted_then_valid_ones_run() -> No
         await pilot.press("ctrl+s")
         assert dialog.reviewing
         diff = "\n".join(dialog.query_one("#edit-diff").rendered_lines())
-        assert (
-            '-  "path": "draft.tmp"' in diff and '+  "path": "docs/todo.md"' in diff
-        )  # as written out, not as typed
+        # the values as written out, not as typed
+        assert '-  "path": "draft.tmp"' in diff and '+  "path": "docs/todo.md"' in diff
         await pilot.press("enter")
         await wait_for_end(pilot)
         run_dir = screen.session.run_dir
