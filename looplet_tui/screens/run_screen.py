@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from textual import on, work
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from looplet_tui.run_index import RunIndex, fuzzy_match
 from looplet_tui.search import Search
@@ -31,6 +31,7 @@ from looplet_tui.widgets.doc_view import DocView
 from looplet_tui.widgets.find_bar import FindBar
 from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
+from looplet_tui.worker_failures import report_failure
 
 __all__ = ["SLICE_S", "RunScreen"]
 
@@ -90,13 +91,7 @@ class RunScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every background job's failure ends here: shown, never a crash."""
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.name} failed: {type(error).__name__}: {error}",
-                severity="error",
-                markup=False,
-            )
+        report_failure(self, event)
 
     # -- the run growing ----------------------------------------------------------
 
