@@ -50,6 +50,7 @@ from looplet_core.hooks import hook_name
 from looplet_core.hooks_lib import (
     ApprovalHook,
     ApprovalRequest,
+    CheckpointHook,
     MetricsHook,
     Rule,
     ThresholdCompactHook,
@@ -205,7 +206,7 @@ class Session:
         approval = next((hook for hook in hooks if isinstance(hook, ApprovalHook)), None)
         if approval is None:
             approval = ApprovalHook(default="allow")
-            hooks.append(approval)
+            hooks.insert(_before_last_words(hooks), approval)
         approval.ask = self._ask
         approval.recorder = _NotifyingRecorder(approval.recorder or sink, self._post)
         approval.add_rule(Rule("*", "ask", when=self.breakpoint_or_pause, source="debugger"))
@@ -508,6 +509,14 @@ class Breakpoints:
                 for b in session.breakpoints
             ],
         }
+
+
+def _before_last_words(hooks: list[object]) -> int:
+    """Where the debugger's own ApprovalHook goes: last, but before a CheckpointHook's
+    `last` marker, which must follow every pre_dispatch hook that may still refuse
+    or change the call (docs/hooks.md)."""
+    markers = [hook.last for hook in hooks if isinstance(hook, CheckpointHook)]
+    return min((hooks.index(m) for m in markers if m in hooks), default=len(hooks))
 
 
 def _one_line(exc: BaseException) -> str:

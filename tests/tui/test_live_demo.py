@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from looplet_core.evals import EvalHook
-from looplet_core.hooks_lib import MetricsHook, ThresholdCompactHook
+from looplet_core.hooks_lib import CheckpointHook, MetricsHook, ThresholdCompactHook
 from looplet_core.provenance import open_trace
 from looplet_tui.live.breakpoints import BreakpointSet
 from looplet_tui.session import Session
@@ -103,3 +103,11 @@ def test_hooks_that_annotate_get_the_sink_unless_they_have_a_recorder() -> None:
     session = Session(spec, lambda message: None, BreakpointSet(()))
     assert metrics.recorder is own
     assert evals.recorder is session.sink and compaction.recorder is session.sink
+
+
+def test_the_debuggers_approval_goes_before_a_checkpoints_last_word(tmp_path: Path) -> None:
+    checkpoint = CheckpointHook(tmp_path / "ckpt")
+    spec = notes_spec(reply("x"), hooks=[checkpoint, checkpoint.last])
+    session = Session(spec, lambda message: None, BreakpointSet(()))
+    order = list(session.hooks)
+    assert order.index(checkpoint) < order.index(session.approval) < order.index(checkpoint.last)
