@@ -45,20 +45,14 @@ from looplet_core import (
     composable_loop,
     tools_from,
 )
-from looplet_core.evals import EvalHook
 from looplet_core.hooks import hook_name
 from looplet_core.hooks_lib import (
-    ApprovalHook,
     ApprovalRequest,
-    CheckpointHook,
-    MetricsHook,
     Rule,
-    ThresholdCompactHook,
 )
 from looplet_core.hooks_lib.approval import USER_AT_KEYBOARD
 from looplet_core.hooks_lib.approval_rules import ALLOW
 from looplet_core.jsonable import to_jsonable
-from looplet_core.provenance import ProvenanceSink
 from looplet_core.provenance.sink import write_atomic
 from looplet_tui.live.breakpoints import (
     POST_DISPATCH,
@@ -86,6 +80,7 @@ from looplet_tui.live.messages import (
     TurnStarted,
 )
 from looplet_tui.live.spec import AgentSpec
+from looplet_tui.live.wiring import compaction_hook_names, live_hooks
 
 __all__ = [
     "BREAKPOINTS_FILE",
@@ -100,9 +95,6 @@ __all__ = [
 ]
 
 STOPPED_BY_USER = f"stopped by {USER_AT_KEYBOARD}"
-_ANNOTATING = (EvalHook, MetricsHook, ThresholdCompactHook)
-"""Hooks that leave findings in the trace through a `recorder`; given none, they
-get the run's sink, so the viewer can show their evals, compactions and metrics."""
 BREAKPOINTS_FILE = "breakpoints.json"
 """Saved in the run directory whenever the breakpoints change (BREAKPOINTS_FORMAT)."""
 RESUME = "resume"
@@ -186,27 +178,16 @@ class Session:
         self._stopping = False
         self._paused_after_dispatch: int | None = None
 
-        hooks = list(spec.hooks)
-        sink = next((hook for hook in hooks if isinstance(hook, ProvenanceSink)), None)
-        if sink is None:
-            settings = {
-                "llm": type(spec.llm).__name__,
-                "agent": spec.name,
-                "breakpoints": [b.to_dict() for b in breakpoints],
-            }
-            sink = ProvenanceSink(run_dir, settings=settings)
-            hooks.insert(0, sink)
-        self.sink = sink
-        for hook in hooks:
-            if isinstance(hook, _ANNOTATING) and hook.recorder is None:
-                hook.recorder = sink  # what it finds goes in the trace, for the viewer
-        self._compactors = frozenset(
-            hook_name(hook) for hook in hooks if isinstance(hook, ThresholdCompactHook)
-        )
-        approval = next((hook for hook in hooks if isinstance(hook, ApprovalHook)), None)
-        if approval is None:
-            approval = ApprovalHook(default="allow")
-            hooks.insert(_before_last_words(hooks), approval)
+        settings = {
+            "llm": type(spec.llm).__name__,
+            "agent": spec.name,
+            "breakpoints": [b.to_dict() for b in breakpoints],
+        }
+        wired = live_hooks(spec.hooks, settings, run_dir)
+        hooks = wired.hooks
+        self.sink = sink = wired.sink
+        self._compactors = compaction_hook_names(hooks)
+        approval = wired.approval
         approval.ask = self._ask
         approval.recorder = _NotifyingRecorder(approval.recorder or sink, self._post)
         approval.add_rule(Rule("*", "ask", when=self.breakpoint_or_pause, source="debugger"))
@@ -509,14 +490,6 @@ class Breakpoints:
                 for b in session.breakpoints
             ],
         }
-
-
-def _before_last_words(hooks: list[object]) -> int:
-    """Where the debugger's own ApprovalHook goes: last, but before a CheckpointHook's
-    `last` marker, which must follow every pre_dispatch hook that may still refuse
-    or change the call (docs/hooks.md)."""
-    markers = [hook.last for hook in hooks if isinstance(hook, CheckpointHook)]
-    return min((hooks.index(m) for m in markers if m in hooks), default=len(hooks))
 
 
 def _one_line(exc: BaseException) -> str:
