@@ -79,7 +79,7 @@ class DebuggerScreen(RunScreen):
     DEFAULT_CSS = """
     DebuggerScreen {
         & #right { width: 3fr; }
-        & #right > #details { width: 1fr; height: 1fr; }
+        & #right > #details { height: 1fr; }  /* its width: app.tcss, after #details */
         & #pause { height: 1fr; padding: 0 1; }
     }
     """

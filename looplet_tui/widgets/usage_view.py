@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from looplet_core.evals import EvalResult
+from looplet_core.hooks_lib.compaction import Compaction
 from looplet_tui.findings import compactions, eval_results
 from looplet_tui.formatting import format_cost, format_ms, format_time, format_tokens
 from looplet_tui.safe_text import literal
@@ -55,6 +56,17 @@ def _short(value: object, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _compaction_rows(compaction: Compaction) -> Rows:
+    """The sizes before and after on the first row, then what each stage did."""
+    c = compaction
+    sizes = (
+        f"{c.tokens_before:,} → {c.tokens_after:,} tokens, "
+        f"{c.messages_before:,} → {c.messages_after:,} messages"
+    )
+    stages: Rows = [("", literal(f"{r.stage}: {r.describe()}")) for r in c.stages]
+    return [(f"before step {c.step}", sizes), *stages]
+
+
 def findings_sections(annotations: dict[str, object]) -> list[tuple[str, Rows]]:
     """The run's eval verdicts and compactions, as sections (none when absent)."""
     sections: list[tuple[str, Rows]] = []
@@ -67,7 +79,7 @@ def findings_sections(annotations: dict[str, object]) -> list[tuple[str, Rows]]:
     if done:
         removed = sum(c.tokens_before - c.tokens_after for c in done)
         title = f"compactions: {len(done)}, {removed:,} tokens removed"
-        sections.append((title, [(f"before step {c.step}", literal(c.describe())) for c in done]))
+        sections.append((title, [row for c in done for row in _compaction_rows(c)]))
     return sections
 
 

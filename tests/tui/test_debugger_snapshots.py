@@ -125,3 +125,22 @@ def test_pre_prompt_editor(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_finished_demo_shows_what_its_hooks_found(snap_compare) -> None:
+    """The demo after approving the delete once, ended: the timeline with ✂ on
+    steps 6 and 8 (compacted before their model calls) and ✎ on 7, the status
+    bar's "done" and "evals ✓4", and the Usage tab of step 9 with the run totals,
+    the four eval verdicts and the two compactions."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await to_approval(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: len(pilot.app.screen_stack) > 1, "the approval dialog")
+        await pilot.press("enter")
+        screen = screen_of(pilot.app)
+        await wait_until(pilot, lambda: screen.ended, "the end of the run")
+        screen.details.active = "usage"
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=run_before)
