@@ -64,10 +64,12 @@ async def to_approval(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_paused_at_approval(snap_compare) -> None:
-    """Six demo steps in the timeline; the phase bar and the pause view say the run
-    awaits approval of delete_file(path="draft.tmp") because of breakpoint 1, with the
-    model's reason, the keys a/e/x/k/s and each hook's state; the footer offers
-    Approve, Edit, Reject, Skip."""
+    """Six demo steps in the timeline (#6 marked ✂: compacted before its model call)
+    over the token sparkline; the phase bar and the pause view say the run awaits
+    approval of delete_file(path="draft.tmp") because of breakpoint 1, with the
+    model's reason, the keys a/e/x/k/s, the hooks' calls so far for step 7 and each
+    hook's state folded; the status bar says paused; the footer offers Approve,
+    Edit, Reject, Skip and Search."""
     assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=to_approval)
 
 
