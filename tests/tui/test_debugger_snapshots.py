@@ -99,8 +99,9 @@ def test_argument_editor_with_a_validation_error(snap_compare) -> None:
 
 def test_breakpoint_editor(snap_compare) -> None:
     """The breakpoint editor: three breakpoints (the demo's delete_file one, a
-    disabled error one, a token threshold), then the approval rules with one
-    session rule; the keys line below."""
+    disabled error one, a token threshold), then the approval rules (the heading
+    names the demo's rules file) with one session rule; the keys line below, with
+    r to add a rule."""
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await wait_for_pause(pilot, "pre_prompt")
