@@ -307,7 +307,7 @@ class NativeTrace(Trace):
             raise TraceError(f"{where} holds step {step.number}: the index does not match")
         return record, step
 
-    def _detail(self, entry: tuple[Any, ...]) -> StepDetail:
+    def _detail(self, entry: tuple[Any, ...], raw_request: bool) -> StepDetail:
         number, call_offset = entry[0], entry[12]
         with self._open_events() as events:
             record, step = self._step_record(events, entry)
@@ -320,7 +320,7 @@ class NativeTrace(Trace):
                     call = record_at(events, call_offset, "call")
                     when = call.get("time") if is_number(call.get("time")) else None
                     prompt = self._prompts.prompt(events, call_offset, call, self._calls)
-                    response = self._parse_response(events, call_offset, call, True)
+                    response = self._parse_response(events, call_offset, call, raw_request)
                 except Broken as exc:
                     problems.append(f"step {number}: {exc}")
             human = tuple(self._human_for(events, number, problems))

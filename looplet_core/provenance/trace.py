@@ -119,15 +119,18 @@ class Trace:
             lambda: self._reply(entry, raw_request), f"the reply at index {index} cannot be read"
         )
 
-    def detail(self, index: int) -> StepDetail:
+    def detail(self, index: int, *, raw_request: bool = True) -> StepDetail:
         """Everything recorded about `steps[index]`, with its prompt and response.
 
-        Raises IndexError for a step that does not exist, and TraceError when
-        the step's own record cannot be read.
+        `raw_request=False` leaves the response's wire request out, as in
+        `response()`: it is the one part whose cost grows with the run (a
+        viewer that does not show it should not pay for it).  Raises
+        IndexError for a step that does not exist, and TraceError when the
+        step's own record cannot be read.
         """
         entry = self._entries[index]
         return self._guarded(
-            lambda: self._detail(entry), f"the step at index {index} cannot be read"
+            lambda: self._detail(entry, raw_request), f"the step at index {index} cannot be read"
         )
 
     def conversation(self) -> Sequence[Message] | None:
@@ -181,7 +184,7 @@ class Trace:
     def _reply(self, entry: Any, raw_request: bool) -> LLMResponse | None:
         raise NotImplementedError
 
-    def _detail(self, entry: Any) -> StepDetail:
+    def _detail(self, entry: Any, raw_request: bool) -> StepDetail:
         raise NotImplementedError
 
     def _meta(self) -> TraceMeta:

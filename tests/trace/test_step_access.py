@@ -1,4 +1,5 @@
-"""`Trace.step(i)` and `Trace.response(i)`: a step and its reply without the prompt.
+"""`Trace.step(i)` and `Trace.response(i)`: a step and its reply without the prompt;
+`detail(i, raw_request=False)`: everything but the wire request.
 
 For every format they must give what `detail(i)` gives, and they must not need
 the records only a prompt needs: a listing or a replay of a trace whose call
@@ -39,6 +40,7 @@ def same_as_detail(path) -> None:
         bare = trace.response(i, raw_request=False)
         expected = None if detail.response is None else detail.response.replace(raw_request=None)
         assert bare == expected
+        assert trace.detail(i, raw_request=False) == detail.replace(response=expected)
 
 
 @pytest.mark.parametrize("path", FOREIGN, ids=lambda p: p.name)

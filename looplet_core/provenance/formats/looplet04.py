@@ -270,8 +270,10 @@ class Looplet04Trace(Trace):
     ) -> LLMResponse | None:
         return self._exchange(entry, False, raw_request)[1]
 
-    def _detail(self, entry: tuple[Step, tuple[int, ...], float | None]) -> StepDetail:
-        prompt, response, problems = self._exchange(entry, True, True)
+    def _detail(
+        self, entry: tuple[Step, tuple[int, ...], float | None], raw_request: bool
+    ) -> StepDetail:
+        prompt, response, problems = self._exchange(entry, True, raw_request)
         return StepDetail(entry[0], prompt, response, (), entry[2], problems)
 
     def _exchange(

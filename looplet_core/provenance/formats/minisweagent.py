@@ -206,10 +206,12 @@ class MiniSweAgentTrace(Trace):
             raw_response=raw,
         )
 
-    def _detail(self, entry: tuple[int, int, int, int, int, float | None]) -> StepDetail:
+    def _detail(
+        self, entry: tuple[int, int, int, int, int, float | None], raw_request: bool
+    ) -> StepDetail:
         when = float_or_none(extra_of(self._messages[entry[2]]).get("timestamp"))
         return StepDetail(
-            self._step(entry), self._prompt(entry[2]), self._reply(entry, True), (), when
+            self._step(entry), self._prompt(entry[2]), self._reply(entry, raw_request), (), when
         )
 
     def _prompt(self, end: int) -> tuple[Message, ...]:
