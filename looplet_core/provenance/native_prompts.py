@@ -298,15 +298,18 @@ class Epoch:
         if found is not None or events is None:
             return found or []
         found = []
-        events.seek(start)
-        position = start + len(events.readline())
-        for line in events:
-            here = position
-            position += len(line)
-            if here >= stop:
-                break
-            if line.startswith(_CHAIN_PREFIXES) and self._take_line(here, line) is not None:
-                found.append(here)
+        try:
+            events.seek(start)
+            position = start + len(events.readline())
+            for line in events:
+                here = position
+                position += len(line)
+                if here >= stop:
+                    break
+                if line.startswith(_CHAIN_PREFIXES) and self._take_line(here, line) is not None:
+                    found.append(here)
+        except OSError as exc:  # what was found before stays found; the rest is a gap
+            self._note(f"{fmt.EVENTS}: bytes {start} to {stop} cannot be read ({exc})")
         self._scanned[(start, stop)] = found
         return found
 
