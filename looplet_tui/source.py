@@ -98,7 +98,7 @@ class TraceSource:
             self._details.move_to_end(index)
             return cached
         try:
-            detail = self.trace.detail(index)
+            detail = self.trace.detail(index, raw_request=False)  # no pane shows it
         except TraceError as exc:
             raise DetailError(str(exc)) from exc
         self._details[index] = detail

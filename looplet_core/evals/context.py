@@ -80,7 +80,7 @@ class EvalContext(Record):
         problems = []
         for index in range(len(trace)):
             try:
-                steps.append(trace.detail(index).step)
+                steps.append(trace.step(index))
             except TraceError as exc:
                 problems.append(str(exc))
         problems = [*trace.problems, *(p for p in problems if p not in trace.problems)]

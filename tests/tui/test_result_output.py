@@ -3,8 +3,8 @@ usually says why on stderr, and hiding that would hide the cause."""
 
 from __future__ import annotations
 
-from tests.tui.conftest import app_for, settle
 from tests.trace.foreign import MINISWEAGENT
+from tests.tui.conftest import app_for, settle
 
 
 async def test_a_failed_command_shows_its_error_and_its_output() -> None:
