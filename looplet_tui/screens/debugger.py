@@ -60,7 +60,7 @@ from looplet_tui.session import RESUME, EditPrompt, EditResult, Mode, Session
 from looplet_tui.source import DetailError, load_step
 from looplet_tui.widgets.detail_panel import DetailPanel
 from looplet_tui.widgets.find_bar import FindBar
-from looplet_tui.widgets.status_bar import Status, StatusBar
+from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.step_pane import note
 from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
@@ -276,23 +276,7 @@ class DebuggerScreen(RunScreen):
 
     def _update_status(self) -> None:
         self.phase_bar.show_mode(str(self.session.mode))
-        meta = None
-        if self.source.attached:
-            try:
-                meta = self.source.meta()
-            except DetailError:
-                meta = None
-        total = len(self.source)
-        self.query_one(StatusBar).show(
-            Status(
-                name=self.source.name,
-                position=self.timeline.cursor if total else None,
-                total=total,
-                meta=meta,
-                activity=self.activity,
-                **self.browse_status(),
-            )
-        )
+        self.show_status(read_meta=self.source.attached, activity=self.activity)
 
     @property
     def activity(self) -> str:

@@ -6,7 +6,7 @@ base screen gives them the same search (with a match count), tool filter,
 error jumps, sparkline series and copy/save, over a background `RunIndex`.
 
 Subclasses compose those widgets, show the selected step, build the status
-bar (with `browse_status()`), call `steps_added()` when their source grows,
+bar (with `show_status()`), call `steps_added()` when their source grows,
 and choose the keys: the viewer binds `n`/`N` to matches and `e`/`E` to
 errors, while in the debugger `n` steps and `e` edits (see their BINDINGS).
 """
@@ -25,10 +25,11 @@ from textual.worker import Worker
 
 from looplet_tui.run_index import RunIndex, fuzzy_match
 from looplet_tui.search import Search
-from looplet_tui.source import StepSource
+from looplet_tui.source import DetailError, StepSource
 from looplet_tui.widgets.detail_panel import DetailPanel
 from looplet_tui.widgets.doc_view import DocView
 from looplet_tui.widgets.find_bar import FindBar
+from looplet_tui.widgets.status_bar import Status, StatusBar
 from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
 from looplet_tui.worker_failures import report_failure
@@ -78,8 +79,16 @@ class RunScreen(Screen[None]):
     def _update_status(self) -> None:
         raise NotImplementedError
 
-    def browse_status(self) -> dict[str, Any]:
-        """The status bar's search, filter and indexing fields (see `Status`)."""
+    def show_status(self, *, read_meta: bool = True, **fields: Any) -> None:
+        """Draw the status bar: the run, the cursor, search, filter and indexing, plus
+        the subclass's own `fields` (see `Status`).  `read_meta=False` skips the run's
+        totals when the source cannot describe the run yet."""
+        meta = None
+        if read_meta:
+            try:
+                meta = self.source.meta()
+            except DetailError:
+                meta = None
         total = len(self.source)
         search = ""
         if self.search is not None:
@@ -87,7 +96,18 @@ class RunScreen(Screen[None]):
             state = "" if self.search.scanned >= total else f" (searched {self.search.scanned:,})"
             search = f"“{self.search.query}”: {found:,} step{'s' if found != 1 else ''}{state}"
         indexed = len(self.index) if len(self.index) < total else None
-        return {"search": search, "filter": self._filter, "indexed": indexed}
+        self.query_one(StatusBar).show(
+            Status(
+                name=self.source.name,
+                position=self.timeline.cursor if total else None,
+                total=total,
+                meta=meta,
+                search=search,
+                filter=self._filter,
+                indexed=indexed,
+                **fields,
+            )
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every background job's failure ends here: shown, never a crash."""

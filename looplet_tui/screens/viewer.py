@@ -28,7 +28,7 @@ from looplet_tui.source import DetailError, StepSource, load_step
 from looplet_tui.widgets.detail_panel import DetailPanel
 from looplet_tui.widgets.find_bar import FindBar
 from looplet_tui.widgets.problems_banner import ProblemsBanner
-from looplet_tui.widgets.status_bar import Status, StatusBar
+from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.step_pane import note
 from looplet_tui.widgets.step_sparkline import StepSparkline
 from looplet_tui.widgets.timeline import Timeline
@@ -180,18 +180,4 @@ class ViewerScreen(RunScreen):
     # -- status -----------------------------------------------------------------
 
     def _update_status(self) -> None:
-        try:
-            meta = self.source.meta()
-        except DetailError:
-            meta = None
-        total = len(self.source)
-        self.query_one(StatusBar).show(
-            Status(
-                name=self.source.name,
-                position=self.timeline.cursor if total else None,
-                total=total,
-                meta=meta,
-                following=self.following,
-                **self.browse_status(),
-            )
-        )
+        self.show_status(following=self.following)
