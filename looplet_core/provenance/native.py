@@ -63,6 +63,9 @@ class NativeTrace(Trace):
         self._index_pos = 0
         self._index_line = 0
         self._events_pos = 0
+        self._summary_seen: tuple[int, int, int] | None = None
+        """summary.json's (inode, size, mtime) when last read: a rewrite (a late
+        annotation, written atomically) changes it, and only then is it read again."""
         self._calls: list[int] = []
         """Offsets of the call records the steps name, ascending (how prompts find their parts)."""
         self._prompts = Conversations(self._file(fmt.EVENTS), self._note)
@@ -110,9 +113,12 @@ class NativeTrace(Trace):
             self._load_index(events_exists)
         if events_exists:
             self._scan_events(self._events_pos)
-        if self.summary is None:
+        summary_seen = _identity(self._file(fmt.SUMMARY))
+        damaged = self.summary is None and summary_seen is not None  # its problem is state
+        if summary_seen != self._summary_seen or damaged:
+            self._summary_seen = summary_seen
             self.summary = self._read_json(fmt.SUMMARY, missing=False)
-        if self.summary is None and not os.path.exists(self._file(fmt.SUMMARY)):
+        if self.summary is None and summary_seen is None:
             if self._end is None:
                 self._state.append(f"{fmt.SUMMARY} missing: the run did not finish")
             else:
@@ -423,6 +429,15 @@ def _entry(line: Any) -> tuple[Any, ...] | None:
     if line[10] < 0 or line[11] <= 0 or (line[12] is not None and line[12] < 0):
         return None
     return tuple(line)
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """A file's (inode, size, mtime in ns), or None if it cannot be stat'ed."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _line_number(file: BinaryIO, offset: int) -> int:
