@@ -43,13 +43,6 @@ class LiveSource:
         except TraceError as exc:
             raise DetailError(str(exc)) from exc
 
-    def reread(self) -> None:
-        """Read the finished trace afresh: hooks that run after the recorder's own
-        end (an EvalHook later in the list) rewrite its summary, which a reader
-        that already saw the first version would not pick up."""
-        if self._trace is not None:
-            self.attach(self._trace.trace.path)
-
     def record_hook_states(self, step: int, states: HookStates) -> None:
         self._hook_states[step] = states
 

@@ -204,7 +204,7 @@ class DebuggerScreen(RunScreen):
         self.ended = True
         self.pause = None
         self.phase_bar.show_end(message.stop_reason, message.reason, message.error)
-        self._refresh_source(finished=True)
+        self._refresh_source()
         if len(self.source):
             self._show_step(self.timeline.cursor)
             self._show_view(STEP_VIEW)
@@ -214,16 +214,13 @@ class DebuggerScreen(RunScreen):
         if self._restarting:
             await self._restart_now()
 
-    def _refresh_source(self, finished: bool = False) -> None:
-        """Read what the trace gained (all of it again once `finished`); a cursor on
-        the last step follows the new ones."""
+    def _refresh_source(self) -> None:
+        """Read what the trace gained (steps, decisions, and once the run ended its
+        summary with what later hooks added); a cursor on the last step follows."""
         before = len(self.source)
         following = before == 0 or self.timeline.cursor >= before - 1
         try:
-            if finished:
-                self.source.reread()
-            else:
-                self.source.refresh()
+            self.source.refresh()
         except DetailError as exc:
             self.notify(str(exc), title="cannot read the trace", severity="error", markup=False)
         self.steps_added()
