@@ -63,13 +63,25 @@ class LoopletApp(App[None]):
         return ViewerScreen(self.source, follow=self.follow)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette offers every viewer and browser action, named as in the
-        help screen and the footer."""
+        """The command palette offers every viewer and browser action, and the
+        debugger's that apply where the run is (approve only at an approval),
+        named as in the help screen and the footer."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, ViewerScreen):
             timeline = screen.query_one(Timeline)
             yield from _binding_commands(timeline, Timeline.BINDINGS)
             yield from _binding_commands(screen, type(screen).BINDINGS)
+        elif self.live is not None:
+            from looplet_tui.screens.debugger import DebuggerScreen
+
+            if isinstance(screen, DebuggerScreen):
+                yield from _binding_commands(screen.timeline, Timeline.BINDINGS)
+                applicable = [
+                    binding
+                    for binding in screen.BINDINGS
+                    if isinstance(binding, Binding) and screen.check_action(binding.action, ())
+                ]
+                yield from _binding_commands(screen, applicable)
         elif self.runs_root is not None:
             from looplet_tui.screens.browser import BrowserScreen
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 
 from looplet_core import ToolCall
 from looplet_core.provenance import open_trace
@@ -162,3 +163,29 @@ async def test_the_status_bar_agrees_with_the_phase_bar() -> None:
         await wait_for_end(pilot)
         await wait_until(pilot, lambda: "cancelled" in status(), "the stop reason")
         assert "paused" not in status() and "running" not in status()
+
+
+async def test_the_command_palette_offers_the_debugger_actions_that_apply() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_pause(pilot, "pre_prompt")
+
+        def offered() -> set[str]:
+            return {command.title for command in app.get_system_commands(screen)}
+
+        assert {"Step", "Continue", "Stop", "Restart", "Breakpoints", "Search", "Edit"} <= offered()
+        assert {"Approve", "Reject", "Skip", "Pause"}.isdisjoint(offered())
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"continue")
+        await wait_until(
+            pilot,
+            lambda: app.screen.query_one(CommandList).option_count > 0,
+            "a matching command",
+        )
+        await pilot.press("enter")
+        await wait_for_pause(pilot, "approval")  # `c` from the palette ran to the breakpoint
+        assert {"Approve", "Reject", "Skip", "Edit"} <= offered()
+        assert {"Step", "Continue"}.isdisjoint(offered())
+        await pilot.press("s")
+        await wait_for_end(pilot)
