@@ -96,8 +96,10 @@ class Prune:
     """Replace the text of old, long tool results with a short note, oldest first.
 
     The calls and their (now short) results stay, so the model still sees what
-    it did, only not everything it read.  The last `keep_recent` units and
-    results of `min_chars` characters or fewer are left alone.
+    it did, only not everything it read.  The last `keep_recent` units,
+    results of `min_chars` characters or fewer and results the note would not
+    make smaller (by the budget's estimate) are left alone: pruning those
+    loses what the model read and saves nothing.
     """
 
     name = "prune"
@@ -117,8 +119,12 @@ class Prune:
             message = out[index]
             if not self._prunable(message):
                 continue
-            out[index] = message.replace(content=PRUNED_NOTE.format(chars=len(message.content)))
-            total += budget.estimator(out[index]) - budget.estimator(message)
+            note = message.replace(content=PRUNED_NOTE.format(chars=len(message.content)))
+            saved = budget.estimator(message) - budget.estimator(note)
+            if saved <= 0:
+                continue
+            out[index] = note
+            total -= saved
             pruned.append(message.tool_call_id)
             chars += len(message.content)
             if total <= budget.target:

@@ -94,6 +94,17 @@ def test_prune_leaves_short_recent_and_already_pruned_results_alone() -> None:
     )
 
 
+def test_prune_leaves_results_its_note_would_not_make_smaller() -> None:
+    messages = conversation(4, size=50)  # results of 55 chars, a note of about 64
+    assert Prune(keep_recent=1, min_chars=10).compact(messages, Budget(1, estimate_tokens)) is None
+    budget = Budget(tokens(messages) - 20, estimate_tokens)
+    out, reports = compact_chain(Prune(keep_recent=1, min_chars=10), Truncate(1)).run(
+        messages, budget
+    )
+    assert [(r.stage, r.error) for r in reports] == [("truncate", None)]  # no failed prune
+    assert tokens(out) <= budget.target
+
+
 # -- Truncate ----------------------------------------------------------------------
 
 

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from looplet_core import composable_loop
 from looplet_core.evals import EvalHook
 from looplet_core.hooks_lib import CheckpointHook, MetricsHook, ThresholdCompactHook
 from looplet_core.provenance import open_trace
+from looplet_tui.demo import demo_agent
 from looplet_tui.live.breakpoints import BreakpointSet
 from looplet_tui.session import Session
 from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.timeline import Timeline
+from tests.helpers import drive
 from tests.tui.conftest import app_for as viewer_for
 from tests.tui.conftest import settle
 from tests.tui.live_agents import (
@@ -111,3 +114,13 @@ def test_the_debuggers_approval_goes_before_a_checkpoints_last_word(tmp_path: Pa
     session = Session(spec, lambda message: None, BreakpointSet(()))
     order = list(session.hooks)
     assert order.index(checkpoint) < order.index(session.approval) < order.index(checkpoint.last)
+
+
+def test_the_demo_agent_compacts_twice_in_the_plain_loop_and_no_stage_fails() -> None:
+    spec = demo_agent()
+    (compaction,) = [hook for hook in spec.hooks if isinstance(hook, ThresholdCompactHook)]
+    drive(composable_loop(spec.llm, spec.tools, spec.task, hooks=spec.hooks, config=spec.config))
+    assert len(compaction.compactions) == 2
+    stages = [[(r.stage, r.error) for r in c.stages] for c in compaction.compactions]
+    assert all(error is None for stage in stages for _, error in stage), stages
+    assert all(c.tokens_after < c.tokens_before for c in compaction.compactions)
