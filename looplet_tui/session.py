@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from looplet_core import (
+    HookTrace,
     LoopState,
     Message,
     Prompt,
@@ -99,6 +100,9 @@ BREAKPOINTS_FILE = "breakpoints.json"
 """Saved in the run directory whenever the breakpoints change (BREAKPOINTS_FORMAT)."""
 RESUME = "resume"
 """The gate answer that lets the run go on (in the session's current mode)."""
+_BETWEEN_STEPS = frozenset(("pre_loop", "on_step"))
+"""Phases that run between steps: the loop files their calls under the next step's
+hook trace, but they are about the run's start or the step before, not this one."""
 
 
 class Mode(StrEnum):
@@ -252,7 +256,8 @@ class Session:
             ("stepped: the step was yielded",),
             call=step.tool_call,
             result=step.tool_result,
-            decisions=step.hook_trace,
+            # its on_step calls have run (as it was yielded) and wait for the next step
+            decisions=_own(step.hook_trace) + self.state.pending_hook_trace,
         )
         self.wait(pause)
 
@@ -262,7 +267,7 @@ class Session:
         return self.gate.wait(pause.id, lambda: self._post(PausedAt(pause)))
 
     def _new_pause(self, kind: str, step: int, why: tuple[str, ...], **payload: Any) -> Pause:
-        payload.setdefault("decisions", self.state.pending_hook_trace)
+        payload.setdefault("decisions", _own(self.state.pending_hook_trace))
         return Pause(
             next(self._pause_ids),
             kind,
@@ -490,6 +495,11 @@ class Breakpoints:
                 for b in session.breakpoints
             ],
         }
+
+
+def _own(entries: tuple[HookTrace, ...]) -> tuple[HookTrace, ...]:
+    """A step's hook calls without the between-steps ones filed with it."""
+    return tuple(entry for entry in entries if entry.phase not in _BETWEEN_STEPS)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -65,7 +65,9 @@ class Pause:
     """Each hook's `debug_state()` at the moment of the pause."""
     decisions: tuple[HookTrace, ...] = ()
     """What the hooks decided about the step so far (`LoopState.pending_hook_trace`),
-    in the order they ran; after a step, its whole hook trace."""
+    in the order they ran; after a step, all its hook calls up to its `on_step`.
+    Calls about the run's start or the step before (`pre_loop`, the previous
+    `on_step`), which the loop files under this step, are left out."""
     edited: bool = False
     """The user already edited the prompt or the result at this pause."""
 

@@ -174,6 +174,9 @@ async def test_the_pause_shows_what_the_hooks_decided_so_far_for_the_step() -> N
         assert [(e.hook, e.phase, e.decision) for e in pause.decisions][-1:] == [
             ("tmp-only", "pre_dispatch", "rewrite")
         ]
+        # only this step's calls: not step 2's on_step, which the loop files under step 3
+        assert "on_step" not in {e.phase for e in pause.decisions}
+        assert pause.decisions[0].phase == "pre_prompt"
         assert pause.call is not None and pause.call.args == {"path": "tmp/keep.txt"}
         shown = drawn_text([screen.pause_view])
         assert "hooks so far for step 3" in shown
@@ -183,5 +186,19 @@ async def test_the_pause_shows_what_the_hooks_decided_so_far_for_the_step() -> N
         await pilot.press("s")
         await wait_for_end(pilot)
     step = screen.session.result.steps[-1]  # the refused call records every decision seen
-    recorded = [(e.hook, e.decision) for e in step.hook_trace]
+    recorded = [(e.hook, e.decision) for e in step.hook_trace if e.phase != "on_step"]
     assert [(e.hook, e.decision) for e in pause.decisions] == recorded[: len(pause.decisions)]
+    assert [e.hook for e in step.hook_trace if e.phase == "on_step"]  # they were there
+
+
+async def test_a_pause_after_the_first_step_shows_its_own_on_step_calls_not_pre_loop() -> None:
+    app = app_for(lambda: notes_spec(three_deletes()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_pause(pilot, "pre_prompt")
+        await pilot.press("n")
+        screen = await wait_for_pause(pilot, "step")
+        phases = [e.phase for e in screen.pause.decisions]
+        assert "pre_loop" not in phases  # filed under step 1, but about the run's start
+        assert phases[0] == "pre_prompt" and phases[-1] == "on_step"  # the recorder's, as yielded
+        await pilot.press("s")
+        await wait_for_end(pilot)
