@@ -7,10 +7,17 @@ provides its own source over the steps its session has recorded so far, and
 the same timeline and panes show either.
 
 A source need not be thread-safe, but the viewer screen calls it from two
-threads, never at the same time for the same call: `detail` and `refresh` (the
-slow, file-reading calls) run on its loader thread one after another (see
-loader.py), and `__len__`, `summary`, `meta` and `problems` on the UI thread.
-A source whose `refresh` may shrink or reorder its steps must keep that safe.
+threads, never at the same time for the same call: `detail`, `refresh` and
+`index_more` (the slow, file-reading calls) run on its loader thread one
+after another (see loader.py), and `__len__`, `summary`, `meta` and
+`problems` on the UI thread.  A source whose `refresh` may shrink or reorder
+its steps must keep that safe.
+
+A source may also be read progressively (`TraceSource` over a trace opened
+with `progressive=True`): it then has `progress()` (the share read, or None
+once complete) and `index_more(budget_s)`, which the viewer calls after its
+first paint until the source is complete.  Sources without them (the live
+debugger's) are always complete.
 """
 
 from __future__ import annotations
@@ -141,6 +148,19 @@ class TraceSource:
         except TraceError as exc:
             raise DetailError(str(exc)) from exc
         self._meta = None  # totals and the stop reason may have changed
+        return added
+
+    def progress(self) -> float | None:
+        """The share of the trace indexed so far, or None once it is complete."""
+        return None if self.trace.complete else self.trace.progress
+
+    def index_more(self, budget_s: float) -> int:
+        """Index more of a trace opened progressively; how many steps were added."""
+        try:
+            added = self.trace.index_more(budget_s)
+        except TraceError as exc:
+            raise DetailError(str(exc)) from exc
+        self._meta = None  # the totals grew
         return added
 
 

@@ -153,6 +153,9 @@ class TraceMeta(Record):
     `annotations` holds what hooks left in the trace through
     `ProvenanceSink.annotate` (eval grades under "evals", compactions under
     "compactions", ...); empty for runs without any, and for foreign formats.
+    `complete` is False while a progressively opened trace is still being
+    indexed (`Trace.complete`): `steps`, `turns`, `usage`, `duration_ms` and
+    the stop reason then describe only the part read so far.
     """
 
     __slots__ = (
@@ -174,6 +177,7 @@ class TraceMeta(Record):
         "cost",
         "duration_ms",
         "annotations",
+        "complete",
     )
     format: str
     task: str | None
@@ -193,9 +197,11 @@ class TraceMeta(Record):
     cost: float | None
     duration_ms: float | None
     annotations: dict[str, Any]
+    complete: bool
 
     def __init__(self, **fields: Any) -> None:
         fields.setdefault("annotations", {})  # only our own format has them
+        fields.setdefault("complete", True)  # only a progressive open is ever partial
         for name in self._field_names:
             set_field(self, name, fields.pop(name))
         if fields:

@@ -30,12 +30,21 @@ _READERS: dict[str, type[Trace]] = {
 }
 
 
-def open_trace(path: str | os.PathLike[str]) -> Trace:
-    """Open a recorded run for lazy reading; the format is detected from the path."""
+def open_trace(path: str | os.PathLike[str], *, progressive: bool = False) -> Trace:
+    """Open a recorded run for lazy reading; the format is detected from the path.
+
+    With `progressive`, a format that can index its steps a slice at a time
+    returns with only the first ones (`trace.complete` False): a viewer paints
+    them at once and calls `trace.index_more()` for the rest.  Without it, the
+    trace is fully indexed.
+    """
     shown = os.fspath(path)
     try:
         found, where = identify(shown)
-        return _READERS[found](where)
+        trace = _READERS[found](where)
+        if not progressive:
+            trace.index_more(None)
+        return trace
     except TraceError:
         raise
     except Exception as exc:  # the contract: nothing but TraceError escapes

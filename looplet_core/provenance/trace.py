@@ -6,6 +6,12 @@ fills a list of per-step entries when it loads and answers `_summary`,
 must be the same for all of them: the problem list, the `steps` sequence, and
 the promise that nothing but `TraceError` (or IndexError for a step that does
 not exist) leaves a public method.
+
+A format that can index its steps a slice at a time (a mini-swe-agent
+trajectory, one big JSON document) may return from its constructor with only
+the first steps (`complete` False) and answer `_index_more` and `_progress`;
+`open_trace` finishes the job unless it was asked for a progressive open.
+Every other format is complete once built.
 """
 
 from __future__ import annotations
@@ -73,6 +79,8 @@ class Trace:
         self._state: list[str] = []
         """Problems describing the current state (a missing file, a torn tail); redone each load."""
         self._suppressed = 0
+        self._complete = True
+        """False while a progressive open has steps left to index."""
 
     # -- public -----------------------------------------------------------------
 
@@ -154,6 +162,38 @@ class Trace:
         self._guarded(self._refresh, "cannot be refreshed")
         return len(self._entries) - before
 
+    @property
+    def complete(self) -> bool:
+        """Whether every step is indexed.  Only a trace opened with
+        `open_trace(path, progressive=True)` can be incomplete: it holds the
+        first steps, and `index_more` adds the rest."""
+        return self._complete
+
+    @property
+    def progress(self) -> float:
+        """How much of the trace is indexed, from 0 to 1 (1 once `complete`)."""
+        return 1.0 if self._complete else self._progress()
+
+    def index_more(self, budget_s: float | None = None) -> int:
+        """Index more steps of an incomplete trace, for about `budget_s` seconds (at
+        least a little, whatever the budget), or to the end with None; return how
+        many steps were added (0 once `complete`).
+
+        Until it is complete, `steps` and `meta` describe the part indexed so far
+        (`meta.complete` is False), and `problems` the damage found so far.
+        Steps already indexed never change.
+        """
+        if self._complete:
+            return 0
+        before = len(self._entries)
+        try:
+            self._guarded(lambda: self._index_more(budget_s), "cannot be indexed")
+        except TraceError as exc:
+            self._complete = True  # what is indexed stays; nobody should retry forever
+            self._note(str(exc))
+            raise
+        return len(self._entries) - before
+
     def _guarded(self, call: Callable[[], Any], failure: str) -> Any:
         """`call()`, with any exception but TraceError turned into one: a reader
         bug or an unforeseen shape of data must not crash a viewer."""
@@ -197,6 +237,12 @@ class Trace:
         return frozenset()  # formats that record no human decisions
 
     def _refresh(self) -> None:
+        raise NotImplementedError
+
+    def _index_more(self, budget_s: float | None) -> None:
+        raise NotImplementedError  # only formats that open incomplete
+
+    def _progress(self) -> float:
         raise NotImplementedError
 
 

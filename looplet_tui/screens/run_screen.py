@@ -105,9 +105,16 @@ class RunScreen(Screen[None]):
                 search=search,
                 filter=self._filter,
                 indexed=indexed,
+                reading=self.reading_progress(),
                 **fields,
             )
         )
+
+    def reading_progress(self) -> float | None:
+        """The share of a progressively opened run read so far; None once it is all
+        read (and for sources that are never read that way)."""
+        progress = getattr(self.source, "progress", None)
+        return progress() if callable(progress) else None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every background job's failure ends here: shown, never a crash."""
@@ -241,7 +248,10 @@ class RunScreen(Screen[None]):
     def _jump_to_error(self, forward: bool) -> None:
         cursor = self.timeline.cursor
         found = self.index.next_error(cursor) if forward else self.index.previous_error(cursor)
-        self._select_or_say(found, "No more failed steps that way.")
+        otherwise = "No more failed steps that way"
+        if forward and self.reading_progress() is not None:
+            otherwise += f" among the {len(self.index):,} read so far; the rest is being read"
+        self._select_or_say(found, otherwise + ".")
 
     def _select_or_say(self, position: int | None, otherwise: str) -> None:
         """Select the step a jump found, or say why there is none."""

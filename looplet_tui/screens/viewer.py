@@ -2,7 +2,13 @@
 
 The screen paints from summaries read on demand, then indexes the run in the
 background (errors, tools, the token series) in short slices on the event
-loop, so the first page never waits for a long run.  Search scans details the
+loop, so the first page never waits for a long run.  A source opened
+progressively (a long mini-swe-agent trajectory) holds only its first steps
+at first: once the first screen is painted, the rest is read on the loader
+thread a slice at a time, and each slice's steps are added as follow mode
+adds new ones (the cursor stays put, unless it is on the last step: then it
+stays on the last step, so `G` pressed early ends on the run's real end).
+The status bar says how much is read.  Search scans details the
 same way.  Both, and the filter, error jumps and copy, are `RunScreen`'s,
 shared with the live debugger; here the source's slow calls (details,
 refresh, search slices) run on a loader thread.  Follow mode polls
@@ -41,6 +47,9 @@ FOLLOW_INTERVAL_S = 0.25
 """How often follow mode looks for new steps (new steps show within 0.5 s)."""
 LOADING_AFTER_S = 0.1
 """A step that takes longer than this to load shows a loading indicator."""
+READ_SLICE_S = 0.03
+"""How long one slice of a progressive read holds the loader thread: a step the
+user selects meanwhile loads after it."""
 
 
 class ViewerScreen(RunScreen):
@@ -93,6 +102,8 @@ class ViewerScreen(RunScreen):
         )
         self._index_run()
         self._update_status()
+        if self.reading_progress() is not None:
+            self.call_after_refresh(self._read_rest)
 
     def on_unmount(self) -> None:
         self.loader.close()
@@ -125,6 +136,31 @@ class ViewerScreen(RunScreen):
         finally:
             self.details.loading = False
         self.details.show_step(data)
+
+    # -- a progressive open -------------------------------------------------------
+
+    @work(exclusive=True, group="read", exit_on_error=False)
+    async def _read_rest(self) -> None:
+        """Read the rest of a progressively opened run on the loader thread, a slice at
+        a time, adding each slice's steps as they come."""
+        index_more = getattr(self.source, "index_more", None)
+        while callable(index_more) and self.reading_progress() is not None:
+            timeline = self.timeline
+            at_end = timeline.row_count and timeline.cursor == timeline.position_at(
+                timeline.row_count - 1
+            )
+            try:
+                added = await self.loader.run(index_more, READ_SLICE_S)
+            except DetailError as exc:
+                self.notify(str(exc), title="reading the run", severity="error", markup=False)
+                break
+            if added:
+                self.steps_added()
+                if at_end:
+                    timeline.action_last()
+            self._update_status()
+        self.query_one(ProblemsBanner).show(self.source.problems())
+        self._update_status()
 
     # -- follow mode ------------------------------------------------------------
 

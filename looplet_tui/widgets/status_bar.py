@@ -27,6 +27,8 @@ class Status:
     following: bool = False
     indexed: int | None = None
     """Steps indexed so far while the background index is incomplete, else None."""
+    reading: float | None = None
+    """The share of the run read so far while a progressive open goes on, else None."""
     search: str = ""
     """The search state, e.g. `"boom": 3 of 12 steps` (already formatted by the screen)."""
     filter: str = ""
@@ -63,7 +65,9 @@ def status_content(status: Status) -> Content:
         parts += (sep, Content.styled("filter ", "$text-muted"), literal(status.filter))
     if status.search:
         parts += (sep, literal(status.search))
-    if status.indexed is not None:
+    if status.reading is not None:
+        parts += (sep, Content.styled(f"indexing {int(100 * status.reading)}%", "$text-muted"))
+    elif status.indexed is not None:
         share = 100 * status.indexed // max(status.total, 1)
         parts += (sep, Content.styled(f"indexing {share}%", "$text-muted"))
     if status.following:

@@ -39,6 +39,7 @@ CORE_MODULES = (
     "looplet_core.provenance.formats.looplet04_calls",
     "looplet_core.provenance.formats.minisweagent",
     "looplet_core.provenance.formats.minisweagent_steps",
+    "looplet_core.provenance.formats.minisweagent_reading",
     "looplet_core.provenance.formats.salvage",
     "looplet_core.replay",
     "looplet_core.commands.show",

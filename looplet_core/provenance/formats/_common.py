@@ -6,14 +6,19 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections.abc import Sequence
 
 from looplet_core.provenance._parse import decode, read_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
 
+    from looplet_core.types import Message
+
 __all__ = [
+    "LazyMessages",
     "directory_signature",
     "file_signature",
     "first_line",
@@ -102,3 +107,41 @@ class paused_gc:
     def __exit__(self, *exc_info: object) -> None:
         if self._was_enabled:
             gc.enable()
+
+
+class LazyMessages(Sequence):
+    """A prompt whose messages are made when they are asked for: `load(i)` for each
+    of `indices` (the places of its messages in the reader's own list).
+
+    A viewer shows the first and last few messages of a long prompt, so a late
+    step of a 10k-step run should not convert 20k messages.  It behaves like
+    a tuple of Messages: len, indexing, slicing (another LazyMessages),
+    iteration, and `==` with a tuple or list.
+    """
+
+    __slots__ = ("_indices", "_load")
+
+    def __init__(self, indices: Sequence[int], load: Callable[[int], Message]) -> None:
+        self._indices = indices
+        self._load = load
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return LazyMessages(self._indices[index], self._load)
+        return self._load(self._indices[index])
+
+    def __iter__(self) -> Iterator[Message]:
+        return map(self._load, self._indices)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LazyMessages | tuple | list):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple, yet not one
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} messages, read when asked for>"

@@ -6,45 +6,53 @@ config) and the OpenAI-style `messages`.  Each command the agent ran
 "bash", with its observation as the result; see minisweagent_steps.py for the
 grouping and tests/trace/fixtures/README.md for the format.
 
-The file is parsed once.  Opening then only groups messages into steps
-(a few dict lookups per message); summaries, Message records and prompts are
-built from the parsed document when asked for, so no heavy string is copied.
-A file cut short or damaged (mini-swe-agent rewrites it in place after every
-step, so a live run can be caught mid-write) yields every whole message.
+The file is read once, and indexed a slice at a time (minisweagent_reading.py):
+its text and each message's place in it are kept, each step's summary and
+the run's totals are taken as the messages go by, and a step's detail
+decodes its few messages again when asked for.  Opened progressively
+(`open_trace(path, progressive=True)`), the trace holds the first
+FIRST_STEPS steps and `index_more` reads on; otherwise `open_trace` indexes
+it all.  A file cut short or damaged (mini-swe-agent rewrites it in place
+after every step, so a live run can be caught mid-write) yields every whole
+message.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from time import perf_counter
 
-from looplet_core.provenance._format import encode, preview_args
-from looplet_core.provenance._parse import decode, kind, open_regular, parse_text
+from looplet_core.provenance._format import encode
+from looplet_core.provenance._parse import decode, open_regular
 from looplet_core.provenance.formats._common import (
+    LazyMessages,
     file_signature,
     float_or_none,
     iso_utc,
-    paused_gc,
 )
-from looplet_core.provenance.formats.minisweagent_steps import (
-    Grouping,
-    actions_of,
-    extra_of,
-    group_steps,
-    outcome,
+from looplet_core.provenance.formats.minisweagent_reading import (
+    FORMAT_PREFIX,
+    Reading,
+    args_of,
+    usage_counts,
 )
-from looplet_core.provenance.formats.salvage import salvage_object
+from looplet_core.provenance.formats.minisweagent_steps import actions_of, extra_of, outcome
 from looplet_core.provenance.model import StepDetail, StepSummary, TraceError, TraceMeta
 from looplet_core.provenance.trace import Trace
 from looplet_core.types import LLMResponse, Message, Step, StopReason, ToolCall, ToolResult, Usage
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-__all__ = ["MiniSweAgentTrace"]
+    from looplet_core.provenance.formats.minisweagent_steps import Entry
 
-_FORMAT_PREFIX = "mini-swe-agent"
+__all__ = ["FIRST_STEPS", "MiniSweAgentTrace"]
+
+FIRST_STEPS = 200
+"""Steps indexed before a progressive open returns: a few screenfuls of a timeline."""
 _STOP_REASONS = {
     "Submitted": StopReason.DONE,
     "LimitsExceeded": StopReason.MAX_STEPS,
@@ -55,7 +63,6 @@ _STOP_REASONS = {
 }
 """Exit statuses in our terms; any other one (a format-error streak, an exception
 class name after a crash) is an error."""
-_NO_USAGE = Usage()
 _TASK_PLACEHOLDER = re.compile(r"\{\{\s*task\s*\}\}")
 BASH_TOOL = {
     "name": "bash",
@@ -70,59 +77,31 @@ BASH_TOOL = {
 
 
 class MiniSweAgentTrace(Trace):
-    """One `*.traj.json` file.  An entry is a `Grouping` entry: (step number,
-    turn, assistant message index, action index, result message index, start time)."""
+    """One `*.traj.json` file, indexed up to FIRST_STEPS steps when built (see
+    `Trace.index_more`).  An entry is a `Grouping` entry: (step number, turn,
+    assistant message index, action index, result message index, start time)."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self._name = os.path.basename(path)
-        self._info: dict[str, Any] = {}
-        self._messages: list[Any] = []
-        self._format = _FORMAT_PREFIX
-        self._grouping = Grouping()
-        self._signature: tuple[int, int] | None = None
-        self._converted: list[Message | None] = []
-        """Messages converted so far, in order: every prompt is a prefix of the list."""
-        self._summaries: list[StepSummary | None] = []
-        """Summaries built so far, by position (a timeline asks for the same rows often)."""
-        self._load(first=True)
+        self._signature = file_signature(path)
+        reading = self._read(first=True)
+        assert reading is not None  # a first read raises instead
+        reading.advance(steps=FIRST_STEPS)
+        info = reading.members.get("info")
+        if reading.failure is not None:
+            raise TraceError(f"{self.path}: {reading.failure}")
+        if reading.done and not isinstance(info, dict) and not reading.has_messages:
+            raise TraceError(f"{self.path}: nothing readable ({'; '.join(reading.problems)})")
+        self._reading = reading
+        self._publish(reading, whole=True)
 
     # -- loading ----------------------------------------------------------------
 
-    def _refresh(self) -> None:
-        if file_signature(self.path) != self._signature:
-            self._load(first=False)
-
-    def _load(self, first: bool) -> None:
-        """Read the whole file again (mini-swe-agent rewrites it whole).  A read that
-        finds less than the last one (a rewrite caught half way) keeps the last one."""
-        signature = file_signature(self.path)
+    def _read(self, first: bool) -> Reading | None:
+        """A reading of the file, not indexed yet; None (having raised on a first
+        read) when the file cannot be read at all."""
         problems: list[str] = []
-        with paused_gc():
-            document = self._read(problems, first)
-            if document is None:
-                return
-            info, messages, trajectory_format = _parts(document, self._name, problems)
-            grouping = group_steps(messages or [])
-        if first and info is None and messages is None:
-            raise TraceError(f"{self.path}: nothing readable ({'; '.join(problems)})")
-        if not first and len(grouping.entries) < len(self._entries) and problems:
-            self._state = [
-                f"{self._name} changed but cannot be read whole now ({problems[-1]}); "
-                "showing the last complete read"
-            ]
-            return
-        self._signature = signature
-        self._info, self._messages = info or {}, messages or []
-        self._format = trajectory_format or _FORMAT_PREFIX
-        self._grouping = grouping
-        self._converted = []
-        self._summaries = [None] * len(grouping.entries)
-        self._state = problems + [f"{self._name}: {p}" for p in grouping.problems]
-        self._entries[:] = grouping.entries
-
-    def _read(self, problems: list[str], first: bool) -> dict[str, Any] | None:
-        """The document (salvaged if damaged), or None (having raised on a first read)."""
         try:
             with open_regular(self.path) as file:
                 data = file.read()
@@ -133,119 +112,137 @@ class MiniSweAgentTrace(Trace):
         if not reason:
             text = decode(data, self._name, problems)
             del data  # the text is all that is needed from here
-            value, error = parse_text(text)
-            if error is None and isinstance(value, dict):
-                return value
-            if error is None:
-                reason = f"expected a JSON object, found {kind(value)}"
-            else:
-                salvaged, notes = salvage_object(text)
-                if salvaged:
-                    problems.append(f"{self._name}: {error}; " + "; ".join(notes))
-                    return salvaged
-                reason = error
+            return Reading(self._name, text, problems)
         if first:
             raise TraceError(f"{self.path}: {reason}")
         self._state = [f"{self._name}: {reason}; showing the last complete read"]
         return None
 
+    def _index_more(self, budget_s: float | None) -> None:
+        reading = self._reading
+        grouper = reading.grouper
+        reading.advance(None if budget_s is None else perf_counter() + budget_s)
+        if reading.failure is not None:
+            self._note(f"{self._name}: {reading.failure}; the rest of the file is not read")
+        self._publish(reading, whole=reading.grouper is not grouper)
+
+    def _progress(self) -> float:
+        return self._reading.progress
+
+    def _refresh(self) -> None:
+        """Read the whole file again if it changed (mini-swe-agent rewrites it whole).
+        A read that finds less than the last one (a rewrite caught half way) keeps
+        the last one."""
+        signature = file_signature(self.path)
+        if signature == self._signature:
+            return
+        reading = self._read(first=False)
+        if reading is None:
+            return
+        reading.advance()
+        if reading.failure is not None:
+            self._state = [f"{self._name}: {reading.failure}; showing the last complete read"]
+            return
+        if len(reading.grouper.found.entries) < len(self._entries) and reading.problems:
+            self._state = [
+                f"{self._name} changed but cannot be read whole now ({reading.problems[-1]}); "
+                "showing the last complete read"
+            ]
+            return
+        self._signature = signature
+        self._reading = reading
+        self._publish(reading, whole=True)
+
+    def _publish(self, reading: Reading, whole: bool) -> None:
+        """Show the steps that can no longer change (all of them once the reading is
+        done), and the problems found so far; `whole` replaces every step."""
+        found = reading.grouper.found
+        settled = found.entries[: reading.grouper.settled]
+        if whole:
+            self._entries[:] = settled
+        else:
+            self._entries.extend(settled[len(self._entries) :])
+        self._state = reading.problems + [f"{self._name}: {p}" for p in found.problems]
+        self._complete = reading.done
+
     # -- steps ------------------------------------------------------------------
 
-    def _summary(self, entry: tuple[int, int, int, int, int, float | None]) -> StepSummary:
-        position = entry[0] - 1
-        summary = self._summaries[position]
-        if summary is None:
-            summary = self._summaries[position] = self._summarise(entry)
-        return summary
+    def _summary(self, entry: Entry) -> StepSummary:
+        return self._reading.summaries[entry[0] - 1]
 
-    def _summarise(self, entry: tuple[int, int, int, int, int, float | None]) -> StepSummary:
-        number_, turn, message, action, result, started = entry
-        extra = self._messages[message]["extra"]  # a dict: the message has actions
-        _output, error, error_kind, duration = outcome(self._messages, result, started)
-        usage = _usage(extra)
-        return StepSummary(
-            number_,
-            turn,
-            "bash",
-            preview_args(_args(extra["actions"][action])),
-            error is None,
-            None if error_kind is None else str(error_kind),
-            duration,
-            usage.input_tokens,
-            usage.output_tokens,
-            0.0,
-        )
-
-    def _step(self, entry: tuple[int, int, int, int, int, float | None]) -> Step:
+    def _step(self, entry: Entry) -> Step:
         number_, turn, message_index, action, result, started = entry
-        extra = extra_of(self._messages[message_index])
-        output, error, error_kind, duration = outcome(self._messages, result, started)
+        messages = self._reading.messages
+        message = messages[message_index]
+        extra = extra_of(message)
+        output, error, error_kind, duration = outcome(
+            messages[result] if result >= 0 else None, started
+        )
         return Step(
             number_,
             turn,
-            _tool_calls(self._messages[message_index])[action],
+            _tool_calls(message)[action],
             ToolResult(output, error, error_kind, duration),
-            _usage(extra),
+            Usage(*usage_counts(extra)),
             cost=float_or_none(extra.get("cost")),
         )
 
-    def _reply(
-        self, entry: tuple[int, int, int, int, int, float | None], raw_request: bool
-    ) -> LLMResponse:
+    def _reply(self, entry: Entry, raw_request: bool) -> LLMResponse:
         """The assistant message as a reply (mini-swe-agent keeps no wire request)."""
-        message = self._messages[entry[2]]
+        message = self._reading.messages[entry[2]]
         extra = extra_of(message)
         raw = extra.get("response")
         return LLMResponse(
             text=_content(message.get("content")),
             tool_calls=_tool_calls(message),
-            usage=_usage(extra),
+            usage=Usage(*usage_counts(extra)),
             finish_reason=_finish_reason(raw),
             model=raw.get("model") if isinstance(raw, dict) else None,
             cost=float_or_none(extra.get("cost")),
             raw_response=raw,
         )
 
-    def _detail(
-        self, entry: tuple[int, int, int, int, int, float | None], raw_request: bool
-    ) -> StepDetail:
-        when = float_or_none(extra_of(self._messages[entry[2]]).get("timestamp"))
+    def _detail(self, entry: Entry, raw_request: bool) -> StepDetail:
+        when = float_or_none(extra_of(self._reading.messages[entry[2]]).get("timestamp"))
         return StepDetail(
             self._step(entry), self._prompt(entry[2]), self._reply(entry, raw_request), (), when
         )
 
-    def _prompt(self, end: int) -> tuple[Message, ...]:
-        """The messages before `messages[end]`: what the model was sent for that reply."""
-        converted = self._converted
-        with paused_gc():
-            while len(converted) < end:
-                converted.append(_message(self._messages[len(converted)]))
-        return tuple(message for message in converted[:end] if message is not None)
+    def _prompt(self, end: int) -> LazyMessages:
+        """The messages before `messages[end]`: what the model was sent for that reply,
+        converted when they are asked for."""
+        reading = self._reading
+        return LazyMessages(reading.prompt_indices(end), _converter(reading.messages))
 
-    def _conversation(self) -> tuple[Message, ...] | None:
-        if self._grouping.exit_index < 0:
+    def _conversation(self) -> LazyMessages | None:
+        reading = self._reading
+        if not reading.done or reading.grouper.found.exit_index < 0:
             return None
-        return self._prompt(len(self._messages))
+        return self._prompt(len(reading.messages))
 
     # -- meta -------------------------------------------------------------------
 
     def _meta(self) -> TraceMeta:
-        info, grouping = self._info, self._grouping
+        reading = self._reading
+        grouping = reading.grouper.found
+        info = reading.members.get("info")
+        info = info if isinstance(info, dict) else {}
         exit_extra = self._exit_extra()
         status = exit_extra.get("exit_status") or info.get("exit_status")
         status = status if isinstance(status, str) and status else None
         stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
         config = info.get("config") if isinstance(info.get("config"), dict) else {}
-        usage, first, last = self._totals()
+        first, last = reading.first_time, reading.last_time
         settings = dict(config)
         settings["mini_version"] = info.get("mini_version")
         settings["format_errors"] = grouping.format_errors
         submission = exit_extra.get("submission", info.get("submission"))
         stop_reason = None if status is None else _STOP_REASONS.get(status, StopReason.ERROR)
+        version = reading.members.get("trajectory_format")
         return TraceMeta(
-            format=self._format,
+            format=version if isinstance(version, str) else FORMAT_PREFIX,
             task=self._task(config),
-            model=_model_name(config, self._messages),
+            model=_model_name(config, reading.response_model),
             tools=(BASH_TOOL,),
             settings=settings,
             created=iso_utc(first),
@@ -257,41 +254,26 @@ class MiniSweAgentTrace(Trace):
             answer=submission if status == "Submitted" else None,
             steps=len(self._entries),
             turns=stats["api_calls"] if type(stats.get("api_calls")) is int else grouping.turns,
-            usage=usage,
+            usage=Usage(
+                reading.input_tokens, reading.output_tokens, reading.cache_read, reading.cache_write
+            ),
             cost=float_or_none(stats.get("instance_cost")),
             duration_ms=None if first is None or last is None else (last - first) * 1000,
+            complete=reading.done,
         )
 
-    def _exit_extra(self) -> dict[str, Any]:
-        index = self._grouping.exit_index
-        return extra_of(self._messages[index]) if index >= 0 else {}
+    def _exit_message(self) -> Any:
+        index = self._reading.grouper.found.exit_index
+        return self._reading.messages[index] if index >= 0 else None
 
-    def _totals(self) -> tuple[Usage, float | None, float | None]:
-        """Usage summed over every model call (format errors included), and the
-        first and last message times."""
-        usage = Usage()
-        first = last = None
-        for message in self._messages:
-            extra = extra_of(message)
-            if "response" in extra:
-                usage = usage + _usage(extra)
-            when = float_or_none(extra.get("timestamp"))
-            if when is not None:
-                first = when if first is None else min(first, when)
-                last = when if last is None else max(last, when)
-        return usage, first, last
+    def _exit_extra(self) -> dict[str, Any]:
+        return extra_of(self._exit_message())
 
     def _task(self, config: dict[str, Any]) -> str | None:
         """The task as given: the first user message with the instance template's
         surrounding text taken off (the whole message if that cannot be done)."""
-        rendered = next(
-            (
-                message.get("content")
-                for message in self._messages
-                if type(message) is dict and message.get("role") == "user"
-            ),
-            None,
-        )
+        index = self._reading.first_user
+        rendered = self._reading.messages[index].get("content") if index >= 0 else None
         if not isinstance(rendered, str):
             return None
         agent = config.get("agent")
@@ -303,39 +285,21 @@ class MiniSweAgentTrace(Trace):
         detail = self._exit_extra().get("exception_str")
         if isinstance(detail, str) and detail:
             return detail
-        if self._grouping.exit_index < 0:
-            return None
-        content = self._messages[self._grouping.exit_index].get("content")
+        message = self._exit_message()
+        content = message.get("content") if type(message) is dict else None
         return content if isinstance(content, str) else None
 
 
-def _parts(
-    document: dict[str, Any], name: str, problems: list[str]
-) -> tuple[dict[str, Any] | None, list[Any] | None, str | None]:
-    """(info, messages, trajectory_format) of a document, each None if unusable."""
-    info, messages = document.get("info"), document.get("messages")
-    if not isinstance(info, dict):
-        problems.append(f"{name}: info is {kind(info)}, not an object")
-        info = None
-    if not isinstance(messages, list):
-        problems.append(f"{name}: messages is {kind(messages)}, not a list")
-        messages = None
-    trajectory_format = document.get("trajectory_format")
-    if not isinstance(trajectory_format, str):
-        trajectory_format = None
-    elif not trajectory_format.startswith(_FORMAT_PREFIX):
-        problems.append(f"{name}: trajectory_format is {trajectory_format!r}")
-    elif not trajectory_format.startswith(f"{_FORMAT_PREFIX}-1."):
-        problems.append(
-            f"{name}: {trajectory_format}; this reader knows mini-swe-agent-1.x, "
-            "so some data may be missing"
-        )
-    return info, messages, trajectory_format
+def _converter(messages: Any) -> Callable[[int], Message]:
+    """`messages[index]` as our Message (the index is that of a message, not of a
+    stray value, so the conversion never gives None)."""
+    return lambda index: _message(messages[index])  # type: ignore[return-value]
 
 
-def _args(action: Any) -> dict[str, Any]:
-    command = action.get("command") if type(action) is dict else None
-    return {"command": command} if isinstance(command, str) else {}
+def _model_name(config: dict[str, Any], response_model: str | None) -> str | None:
+    model = config.get("model")
+    name = model.get("model_name") if isinstance(model, dict) else None
+    return name if isinstance(name, str) else response_model
 
 
 def _tool_calls(message: dict[str, Any]) -> tuple[ToolCall, ...]:
@@ -344,7 +308,7 @@ def _tool_calls(message: dict[str, Any]) -> tuple[ToolCall, ...]:
     return tuple(
         ToolCall(
             "bash",
-            _args(action),
+            args_of(action),
             id=str(action.get("tool_call_id") or "") if type(action) is dict else "",
             text=text,
         )
@@ -383,42 +347,11 @@ def _content(content: Any) -> str:
     return encode(content)
 
 
-def _usage(extra: dict[str, Any]) -> Usage:
-    """Token counts from the litellm response dump; cached prompt tokens are counted
-    apart, as our Usage wants."""
-    response = extra.get("response")
-    usage = response.get("usage") if type(response) is dict else None
-    if type(usage) is not dict:
-        return _NO_USAGE
-    details = usage.get("prompt_tokens_details")
-    cached = details.get("cached_tokens") if type(details) is dict else None
-    read = _count(cached) or _count(usage.get("cache_read_input_tokens"))
-    written = _count(usage.get("cache_creation_input_tokens"))
-    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
-    return Usage(max(0, prompt - read - written), completion, read, written)
-
-
-def _count(value: Any) -> int:
-    return value if type(value) is int else 0
-
-
 def _finish_reason(response: Any) -> str | None:
     choices = response.get("choices") if isinstance(response, dict) else None
     first = choices[0] if isinstance(choices, list) and choices else None
     reason = first.get("finish_reason") if isinstance(first, dict) else None
     return reason if isinstance(reason, str) else None
-
-
-def _model_name(config: dict[str, Any], messages: list[Any]) -> str | None:
-    model = config.get("model")
-    name = model.get("model_name") if isinstance(model, dict) else None
-    if isinstance(name, str):
-        return name
-    for message in messages:
-        response = extra_of(message).get("response")
-        if isinstance(response, dict) and isinstance(response.get("model"), str):
-            return response["model"]
-    return None
 
 
 def _untemplate(template: str, rendered: str) -> str:

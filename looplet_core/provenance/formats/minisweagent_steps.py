@@ -1,7 +1,9 @@
 """Grouping a mini-swe-agent message list into steps, and reading one step's outcome.
 
-Pure functions over the parsed `messages` list, so every shape of message can
-be tested without a file.  The facts they rely on (tests/trace/fixtures/README.md):
+Pure code over parsed messages, so every shape of message can be tested
+without a file.  `Grouper` takes the messages one at a time (a progressive
+reader hands it each message as it decodes it, then drops it); `group_steps`
+runs it over a whole list.  The facts it relies on (tests/trace/fixtures/README.md):
 
 - an assistant message's `extra.actions` are the commands that ran, in order;
 - each is answered by one observation right after it (a `tool` message in
@@ -22,9 +24,21 @@ from looplet_core.types import ErrorKind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Any
 
-__all__ = ["SUBMIT_MARKER", "Grouping", "actions_of", "extra_of", "group_steps", "outcome"]
+    Entry = tuple[int, int, int, int, int, float | None]
+    StepMade = Callable[[int, Entry, dict[str, Any], Any], None]
+
+__all__ = [
+    "SUBMIT_MARKER",
+    "Grouper",
+    "Grouping",
+    "actions_of",
+    "extra_of",
+    "group_steps",
+    "outcome",
+]
 
 SUBMIT_MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 """The first output line with which a command submits (mini-swe-agent's default config)."""
@@ -44,7 +58,7 @@ class Grouping:
     __slots__ = ("entries", "exit_index", "format_errors", "problems", "turns")
 
     def __init__(self) -> None:
-        self.entries: list[tuple[int, int, int, int, int, float | None]] = []
+        self.entries: list[Entry] = []
         self.exit_index = -1
         self.format_errors = 0
         self.turns = 0
@@ -64,93 +78,131 @@ def actions_of(message: Any) -> list[Any]:
     return actions if type(actions) is list else []
 
 
-def group_steps(messages: list[Any]) -> Grouping:
+def group_steps(messages: Iterable[Any]) -> Grouping:
     """Every action of every assistant message as a step, in order, in one pass."""
-    found = Grouping()
-    clock: float | None = None
-    """The latest time seen: a command starts when the reply or the command before it ends."""
-    replying = -1
-    """The assistant message whose observations are being collected, or -1."""
-    observations: list[int] = []
+    grouper = Grouper()
     for index, message in enumerate(messages):
+        grouper.add(index, message)
+    return grouper.finish()
+
+
+class Grouper:
+    """`group_steps`, one message at a time.
+
+    It holds only the messages a step still needs: the reply whose
+    observations are being collected, those observations, the last reply
+    that made steps and the exit message.  `on_step(position, entry,
+    assistant message, result message or None)` is called for every entry
+    made, and again for the one entry `finish` changes (the command that
+    submitted gets the exit message as its result), so a caller can build
+    what it keeps of a step (a summary) while the messages are at hand.
+    """
+
+    def __init__(self, on_step: StepMade | None = None) -> None:
+        self.found = Grouping()
+        self.settled = 0
+        """Entries that can no longer change: all but the last reply's until `finish`."""
+        self._on_step = on_step
+        self._clock: float | None = None
+        """The latest time seen: a command starts when the reply or the command before it ends."""
+        self._replying: tuple[int, dict[str, Any]] | None = None
+        """The assistant message whose observations are being collected."""
+        self._observations: list[tuple[int, dict[str, Any]]] = []
+        self._last_reply: dict[str, Any] = _EMPTY
+        """The last assistant message that made steps (the submission is one of them)."""
+        self._exit: dict[str, Any] = _EMPTY
+
+    def add(self, index: int, message: Any) -> None:
+        """Take `messages[index]`, the message after the last one added."""
+        found = self.found
         if type(message) is not dict:
             found.problems.append(f"messages[{index}] is {kind(message)}, not a message")
-            continue
+            return
         role, extra = message.get("role"), message.get("extra")
         if type(extra) is not dict:
             extra = _EMPTY
-        if replying >= 0:
+        if self._replying is not None:
             if role in _OBSERVATION_ROLES and _is_observation(extra):
-                observations.append(index)
-                continue
-            clock = _add_actions(found, messages, replying, observations, clock)
-            replying, observations = -1, []
+                self._observations.append((index, message))
+                return
+            self._add_actions()
         if role == "assistant":
             found.turns += 1
-            clock = _later(clock, extra.get("timestamp"))
-            replying = index
+            self._clock = _later(self._clock, extra.get("timestamp"))
+            self._replying = (index, message)
         elif role == "exit":
             found.exit_index = index
+            self._exit = message
         elif extra.get("interrupt_type") == "FormatError":
             found.turns += 1
             found.format_errors += 1
-    if replying >= 0:
-        _add_actions(found, messages, replying, observations, clock)
-    _attach_submission(found, messages)
-    return found
+
+    def finish(self) -> Grouping:
+        """The grouping of every message added (call once, after the last)."""
+        if self._replying is not None:
+            self._add_actions()
+        self._attach_submission()
+        self.settled = len(self.found.entries)
+        return self.found
+
+    def _add_actions(self) -> None:
+        """Add the steps of the reply being collected, answered in order by its observations."""
+        assert self._replying is not None
+        index, message = self._replying
+        observations = self._observations
+        self._replying, self._observations = None, []
+        found = self.found
+        actions = extra_of(message).get("actions")
+        if type(actions) is not list:
+            found.problems.append(
+                f"messages[{index}]: an assistant message without an actions list"
+            )
+            return
+        if actions:
+            self.settled = len(found.entries)
+            self._last_reply = message
+        for position, action in enumerate(actions):
+            if type(action) is not dict or type(action.get("command")) is not str:
+                found.problems.append(f"messages[{index}]: action {position + 1} has no command")
+            result, answer = observations[position] if position < len(observations) else (-1, None)
+            entry = (len(found.entries) + 1, found.turns, index, position, result, self._clock)
+            found.entries.append(entry)
+            if self._on_step is not None:
+                self._on_step(len(found.entries) - 1, entry, message, answer)
+            if answer is not None:
+                self._clock = _later(self._clock, answer["extra"].get("timestamp"))
+        if len(observations) > len(actions):
+            found.problems.append(
+                f"messages[{observations[len(actions)][0]}]: an observation without a command"
+            )
+
+    def _attach_submission(self) -> None:
+        """Give the submitting command the exit message as its result: the first
+        unanswered command of the last reply that prints the marker (or else the
+        first unanswered one), since execution stopped there."""
+        found = self.found
+        if found.exit_index < 0 or extra_of(self._exit).get("exit_status") != "Submitted":
+            return
+        last = found.entries[-1][2] if found.entries else -1
+        waiting = [i for i, entry in enumerate(found.entries) if entry[2] == last and entry[4] < 0]
+        if not waiting:
+            return
+        actions = actions_of(self._last_reply)
+        marked = [
+            i for i in waiting if SUBMIT_MARKER in str(_command(actions[found.entries[i][3]]))
+        ]
+        chosen = (marked or waiting)[0]
+        entry = found.entries[chosen]
+        entry = found.entries[chosen] = (*entry[:4], found.exit_index, entry[5])
+        if self._on_step is not None:
+            self._on_step(chosen, entry, self._last_reply, self._exit)
 
 
-def _add_actions(
-    found: Grouping, messages: list[Any], index: int, observations: list[int], clock: float | None
-) -> float | None:
-    """Add the steps of the assistant message at `index`, answered in order by the
-    `observations` (message indices); return the time the last of them ended."""
-    actions = extra_of(messages[index]).get("actions")
-    if type(actions) is not list:
-        found.problems.append(f"messages[{index}]: an assistant message without an actions list")
-        return clock
-    for position, action in enumerate(actions):
-        if type(action) is not dict or type(action.get("command")) is not str:
-            found.problems.append(f"messages[{index}]: action {position + 1} has no command")
-        result = observations[position] if position < len(observations) else -1
-        step_number = len(found.entries) + 1
-        found.entries.append((step_number, found.turns, index, position, result, clock))
-        if result >= 0:
-            clock = _later(clock, messages[result]["extra"].get("timestamp"))
-    if len(observations) > len(actions):
-        found.problems.append(
-            f"messages[{observations[len(actions)]}]: an observation without a command"
-        )
-    return clock
-
-
-def _attach_submission(found: Grouping, messages: list[Any]) -> None:
-    """Give the submitting command the exit message as its result: the first
-    unanswered command of the last reply that prints the marker (or else the
-    first unanswered one), since execution stopped there."""
-    if found.exit_index < 0:
-        return
-    if extra_of(messages[found.exit_index]).get("exit_status") != "Submitted":
-        return
-    last = found.entries[-1][2] if found.entries else -1
-    waiting = [i for i, entry in enumerate(found.entries) if entry[2] == last and entry[4] < 0]
-    if not waiting:
-        return
-    actions = actions_of(messages[last])
-    marked = [i for i in waiting if SUBMIT_MARKER in str(_command(actions[found.entries[i][3]]))]
-    chosen = (marked or waiting)[0]
-    entry = found.entries[chosen]
-    found.entries[chosen] = (*entry[:4], found.exit_index, entry[5])
-
-
-def outcome(
-    messages: list[Any], result_index: int, started: float | None
-) -> tuple[Any, str | None, ErrorKind | None, float]:
+def outcome(message: Any, started: float | None) -> tuple[Any, str | None, ErrorKind | None, float]:
     """(output, error, error kind, duration in ms) of a command whose result is
-    `messages[result_index]` (-1: none was recorded)."""
-    if result_index < 0:
+    `message` (None: none was recorded)."""
+    if message is None:
         return None, "no observation was recorded for this command", ErrorKind.SKIPPED, 0.0
-    message = messages[result_index]
     extra = extra_of(message)
     if message.get("role") == "exit":
         submission = extra.get("submission")
