@@ -24,13 +24,16 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Generator
 from typing import Any
 
 from looplet_core import (
     Inject,
     LLMResponse,
     Rewrite,
+    RunResult,
     ScriptedBackend,
+    Step,
     ToolCall,
     ToolRegistry,
     Usage,
@@ -38,7 +41,7 @@ from looplet_core import (
     tool,
     tools_from,
 )
-from looplet_core.hooks_lib import CheckpointHook
+from looplet_core.hooks_lib import CheckpointHook, load_checkpoint, resume
 
 
 class Notebook(ToolRegistry):
@@ -171,9 +174,28 @@ def checkpointed_hooks(directory: str | os.PathLike[str]) -> list[object]:
     return [checkpoint, *other_hooks(), checkpoint.last]
 
 
-def run(directory: str, log: str, kill_at: int) -> int:
+def start(
+    directory: str | os.PathLike[str], log: str | os.PathLike[str]
+) -> tuple[Generator[Step, None, RunResult], Notebook]:
+    """A first run of the agent, journaled into `directory`, and its tools (logging to `log`)."""
+    tools = Notebook(str(log))
     hooks = checkpointed_hooks(directory)
-    loop = composable_loop(ScriptedBackend(script()), Notebook(log), TASK, hooks=hooks)
+    return composable_loop(ScriptedBackend(script()), tools, TASK, hooks=hooks), tools
+
+
+def resume_agent(
+    directory: str | os.PathLike[str], log: str | os.PathLike[str], **options: Any
+) -> tuple[Generator[Step, None, RunResult], Notebook]:
+    """The journaled run continued by `resume(directory, ..., **options)`, with the
+    rest of the script, new tools (logging to `log`) and new hooks; and its tools.
+    Raises as `resume` does (PendingCallError, CheckpointError)."""
+    tools = Notebook(str(log))
+    llm = ScriptedBackend(script()[load_checkpoint(directory).model_calls :])
+    return resume(directory, llm, tools, hooks=other_hooks(), **options), tools
+
+
+def run(directory: str, log: str, kill_at: int) -> int:
+    loop, _ = start(directory, log)
     calls = 0
 
     def count_calls(frame: Any, event: str, arg: Any) -> None:

@@ -33,10 +33,11 @@ from tests.hooks_lib.kill_agent import (
     TAGS,
     TASK,
     Notebook,
-    checkpointed_hooks,
     other_hooks,
     ran_tags,
+    resume_agent,
     script,
+    start,
 )
 
 
@@ -45,9 +46,7 @@ class Reference:
 
     def __init__(self, folder: Path) -> None:
         self.dir = folder / "reference"
-        self.tools = Notebook(str(folder / "reference.log"))
-        hooks = checkpointed_hooks(self.dir)
-        run = composable_loop(ScriptedBackend(script()), self.tools, TASK, hooks=hooks)
+        run, self.tools = start(self.dir, folder / "reference.log")
         self.steps, self.result = drive(run)
         self.journal = (self.dir / "checkpoint.jsonl").read_bytes()
 
@@ -64,13 +63,6 @@ def with_journal(folder: Path, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "checkpoint.jsonl").write_bytes(data)
     return folder
-
-
-def resume_agent(folder: Path, log: Path, **options):
-    checkpoint = load_checkpoint(folder)
-    tools = Notebook(str(log))
-    llm = ScriptedBackend(script()[checkpoint.model_calls :])
-    return resume(folder, llm, tools, hooks=other_hooks(), **options), tools
 
 
 def outcomes(steps):
@@ -148,9 +140,7 @@ def test_a_directory_holds_one_run(reference, tmp_path):
 
 def test_a_journal_torn_before_its_first_record_is_started_afresh(reference, tmp_path):
     folder = with_journal(tmp_path / "new", reference.journal[:40])
-    tools = Notebook(str(tmp_path / "log"))
-    hooks = checkpointed_hooks(folder)
-    _, result = drive(composable_loop(ScriptedBackend(script()), tools, TASK, hooks=hooks))
+    _, result = drive(start(folder, tmp_path / "log")[0])
     assert result.messages == reference.result.messages
     assert load_checkpoint(folder).final_messages == reference.result.messages
 

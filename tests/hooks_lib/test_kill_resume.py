@@ -17,22 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from looplet_core import ScriptedBackend, composable_loop
 from looplet_core.hooks_lib import (
     CheckpointError,
     PendingCallError,
     load_checkpoint,
-    resume,
 )
 from tests.helpers import drive
 from tests.hooks_lib.kill_agent import (
     TAGS,
-    TASK,
-    Notebook,
-    checkpointed_hooks,
-    other_hooks,
     ran_tags,
-    script,
+    resume_agent,
+    start,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,27 +50,23 @@ def finish(folder: Path, log: Path) -> tuple[tuple, str]:
     try:
         checkpoint = load_checkpoint(folder)
     except CheckpointError:  # killed before the first record was committed: nothing ran
-        tools = Notebook(str(log))
-        hooks = checkpointed_hooks(folder)
-        _, result = drive(composable_loop(ScriptedBackend(script()), tools, TASK, hooks=hooks))
+        _, result = drive(start(folder, log)[0])
         return result.messages, "restarted"
     if checkpoint.finished:
         return checkpoint.final_messages, "already finished"
-    tools = Notebook(str(log))
-    llm = ScriptedBackend(script()[checkpoint.model_calls :])
     options: dict = {}
     action = "resumed"
     if checkpoint.pending is not None:
         call = checkpoint.pending.call
         with pytest.raises(PendingCallError, match=call.id):
-            resume(folder, llm, tools, hooks=other_hooks())
+            resume_agent(folder, log)
         if call.args.get("tag") in ran_tags(log):
             options = {"pending": "done", "result": REFERENCE.results[call.id]}
             action = "resumed, pending call marked done"
         else:
             options = {"pending": "not_done"}
             action = "resumed, pending call marked not done"
-    run = resume(folder, llm, tools, hooks=other_hooks(), **options)
+    run, tools = resume_agent(folder, log, **options)
     if options.get("pending") == "done" and call.name == "note":
         tools.notes.append(call.args["text"])  # the note it made, which the log proves
     _, result = drive(run)

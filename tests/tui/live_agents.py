@@ -1,38 +1,31 @@
 """Agents and helpers for the live debugger's tests.
 
 Apps are built as `looplet-tui run`/`demo` build them (`build_live_app` over a
-`LiveTarget`).  Tests wait for the loop thread with `wait_until`, which only
-yields to the app (`pilot.pause`) until a condition holds, with a cap so a
-broken pause fails the test instead of hanging it.
+`LiveTarget`); `started` runs one up to the pause every run starts at.  Tests
+wait for the loop thread with `wait_until`, which only yields to the app
+(`pilot.pause`) until a condition holds, with a cap so a broken pause fails
+the test instead of hanging it.  Modules that start runs use the `in_tmp`
+fixture (conftest.py), so the runs are recorded in the test's directory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from looplet_core import LLMResponse, Prompt, ScriptedBackend, ToolCall, Usage, tool
 from looplet_tui.app import LoopletApp, build_live_app
+from looplet_tui.live.breakpoints import PRE_DISPATCH, Breakpoint, Condition
 from looplet_tui.live.launch import DEMO_TARGET, live_target
 from looplet_tui.live.spec import AgentSpec, LiveTarget
 from looplet_tui.screens.debugger import DebuggerScreen
 
 WAIT_STEPS = 500
 """Yields to the app (10 ms each) before a wait gives up: 5 s."""
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Runs are recorded under ./.looplet/runs/: keep them in the test's directory.
-
-    Test modules use it with `pytestmark = pytest.mark.usefixtures("in_tmp")`."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def demo_app() -> LoopletApp:
@@ -67,6 +60,21 @@ async def wait_for_pause(pilot: Pilot[Any], kind: str) -> DebuggerScreen:
     return screen
 
 
+@contextlib.asynccontextmanager
+async def started(
+    app: LoopletApp, until: str | None = None, **options: Any
+) -> AsyncIterator[tuple[Pilot[Any], DebuggerScreen]]:
+    """`app.run_test(**options)` (120x40 unless `size` is given), once its run is
+    paused before the first model call, where every run starts; with `until`,
+    continued (`c`) from there to the next pause of that kind."""
+    options.setdefault("size", (120, 40))
+    async with app.run_test(**options) as pilot:
+        if until is None:
+            yield pilot, await wait_for_pause(pilot, "pre_prompt")
+        else:
+            yield pilot, await continue_to(pilot, until)
+
+
 async def continue_to(pilot: Pilot[Any], kind: str) -> DebuggerScreen:
     """From the pause a run starts at, continue (`c`) to the next pause of `kind`."""
     await wait_for_pause(pilot, "pre_prompt")
@@ -78,6 +86,12 @@ async def wait_for_end(pilot: Pilot[Any]) -> DebuggerScreen:
     screen = screen_of(pilot.app)  # type: ignore[arg-type]
     await wait_until(pilot, lambda: screen.ended, "the end of the run")
     return screen
+
+
+async def stop_run(pilot: Pilot[Any]) -> DebuggerScreen:
+    """Stop the run (`s`) and wait until it has ended."""
+    await pilot.press("s")
+    return await wait_for_end(pilot)
 
 
 class PromptRecorder(ScriptedBackend):
@@ -131,6 +145,18 @@ def delete_file(path: str) -> str:
 
 def reply(text: str, *calls: ToolCall, tokens: int = 100) -> LLMResponse:
     return LLMResponse(text=text, tool_calls=calls, usage=Usage(tokens, 10), model="scripted")
+
+
+def deleting(*paths: str) -> PromptRecorder:
+    """A model that deletes `paths`, one call a turn, then calls done."""
+    calls = [ToolCall("delete_file", {"path": path}) for path in paths]
+    calls.append(ToolCall("done", {"answer": "ok"}))
+    return PromptRecorder([reply("", call) for call in calls])
+
+
+def ask_before_delete() -> tuple[Breakpoint, ...]:
+    """A breakpoint before every call of `delete_file` (an approval)."""
+    return (Breakpoint(PRE_DISPATCH, Condition.TOOL, "delete_file"),)
 
 
 def notes_spec(llm: Any, **extra: Any) -> AgentSpec:

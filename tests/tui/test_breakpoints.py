@@ -24,9 +24,9 @@ from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
     demo_app,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
+    started,
     wait_for_end,
     wait_for_pause,
     wait_until,
@@ -171,8 +171,7 @@ async def test_each_condition_pauses_the_live_run_where_it_holds(
 ) -> None:
     llm = repeating_agent()
     app = app_for(lambda: notes_spec(llm, breakpoints=(breakpoint,)))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("c")
         if kind is None:
             await wait_for_end(pilot)
@@ -187,8 +186,7 @@ async def test_each_condition_pauses_the_live_run_where_it_holds(
 
 async def test_the_error_condition_fires_after_a_failed_call() -> None:
     app = demo_app()  # its fourth call moves a file that does not exist
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         screen.session.add_breakpoint(Breakpoint(AFTER, Condition.ERROR))
         await pilot.press("c")
         await wait_for_pause(pilot, "post_dispatch")
@@ -199,8 +197,7 @@ async def test_the_error_condition_fires_after_a_failed_call() -> None:
 async def test_the_editor_adds_disables_and_deletes_breakpoints() -> None:
     llm = repeating_agent()
     app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, BreakpointDialog), "the editor")
         await pilot.press("a")

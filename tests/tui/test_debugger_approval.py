@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
-from looplet_core import Rewrite, ToolCall
+from looplet_core import Rewrite
 from looplet_core.provenance import open_trace
 from looplet_tui.live.breakpoints import Breakpoint, Condition
 from looplet_tui.screens.approve_dialog import ApproveDialog
@@ -13,11 +13,11 @@ from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
-    continue_to,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
+    ask_before_delete,
+    deleting,
     notes_spec,
-    reply,
-    wait_for_end,
+    started,
+    stop_run,
     wait_for_pause,
     wait_until,
 )
@@ -27,22 +27,11 @@ pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def three_deletes() -> PromptRecorder:
-    return PromptRecorder(
-        [
-            reply("", ToolCall("delete_file", {"path": "tmp/a"})),
-            reply("", ToolCall("delete_file", {"path": "tmp/b"})),
-            reply("", ToolCall("delete_file", {"path": "keep.txt"})),
-            reply("", ToolCall("done", {"answer": "ok"})),
-        ]
-    )
-
-
-def on_delete() -> tuple[Breakpoint, ...]:
-    return (Breakpoint("pre_dispatch", Condition.TOOL, "delete_file"),)
+    return deleting("tmp/a", "tmp/b", "keep.txt")
 
 
 def app_with_breakpoint():  # type: ignore[no-untyped-def]
-    return app_for(lambda: notes_spec(three_deletes(), breakpoints=on_delete()))
+    return app_for(lambda: notes_spec(three_deletes(), breakpoints=ask_before_delete()))
 
 
 async def open_approve(pilot) -> ApproveDialog:  # type: ignore[no-untyped-def]
@@ -72,8 +61,7 @@ async def approvals_asked(pilot, screen, answer) -> list[int]:  # type: ignore[n
 
 async def test_once_approves_only_the_call_asked_about() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("c")
 
         async def once(dialog: ApproveDialog) -> None:
@@ -86,8 +74,7 @@ async def test_once_approves_only_the_call_asked_about() -> None:
 
 async def test_this_tool_for_the_session_adds_the_rule_it_shows() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("c")
 
         async def for_the_session(dialog: ApproveDialog) -> None:
@@ -108,8 +95,7 @@ async def test_this_tool_for_the_session_adds_the_rule_it_shows() -> None:
 
 async def test_a_pattern_rule_approves_matching_calls_only() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("c")
 
         async def by_pattern(dialog: ApproveDialog) -> None:
@@ -130,8 +116,7 @@ async def test_a_pattern_rule_approves_matching_calls_only() -> None:
 
 async def test_rules_are_listed_and_removed_in_the_breakpoint_editor() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("n")  # step: the run pauses again once the approved call ran
         await wait_for_pause(pilot, "approval")
         await open_approve(pilot)
@@ -149,8 +134,7 @@ async def test_rules_are_listed_and_removed_in_the_breakpoint_editor() -> None:
         await pilot.press("escape", "c")
         await wait_for_pause(pilot, "approval")  # the next delete is asked about again
         assert screen.pause.step == 2
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
 
 
 class TmpOnly:
@@ -167,8 +151,7 @@ class TmpOnly:
 async def test_the_pause_shows_what_the_hooks_decided_so_far_for_the_step() -> None:
     on_keep = (Breakpoint("pre_dispatch", Condition.ARG, "keep", arg="path"),)
     app = app_for(lambda: notes_spec(three_deletes(), hooks=[TmpOnly()], breakpoints=on_keep))
-    async with app.run_test(size=(120, 50)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval", size=(120, 50)) as (pilot, screen):
         pause = screen.pause
         assert pause is not None and pause.step == 3
         assert [(e.hook, e.phase, e.decision) for e in pause.decisions][-1:] == [
@@ -183,8 +166,7 @@ async def test_the_pause_shows_what_the_hooks_decided_so_far_for_the_step() -> N
         row = next(line for line in shown.splitlines() if "tmp-only" in line)
         assert "pre_dispatch" in row and "rewrite" in row
         assert "kept inside tmp/" in shown
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
     step = screen.session.result.steps[-1]  # the refused call records every decision seen
     recorded = [(e.hook, e.decision) for e in step.hook_trace if e.phase != "on_step"]
     assert [(e.hook, e.decision) for e in pause.decisions] == recorded[: len(pause.decisions)]
@@ -200,5 +182,4 @@ async def test_a_pause_after_the_first_step_shows_its_own_on_step_calls_not_pre_
         phases = [e.phase for e in screen.pause.decisions]
         assert "pre_loop" not in phases  # filed under step 1, but about the run's start
         assert phases[0] == "pre_prompt" and phases[-1] == "on_step"  # the recorder's, as yielded
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)

@@ -6,39 +6,23 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static, TextArea
 
-from looplet_core import ToolCall
 from looplet_core.hooks_lib.approval import SKIPPED_BY_USER
 from looplet_core.provenance import open_trace
 from looplet_tui.live.breakpoints import Breakpoint, Condition
 from looplet_tui.screens.edit_dialog import EditDialog
 from looplet_tui.screens.reject_dialog import RejectDialog, model_reads
 from tests.tui.live_agents import (
-    PromptRecorder,
     app_for,
-    continue_to,
+    ask_before_delete,
+    deleting,
     demo_app,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
-    reply,
+    started,
     wait_for_end,
-    wait_for_pause,
     wait_until,
 )
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
-
-
-def delete_then_done() -> PromptRecorder:
-    return PromptRecorder(
-        [
-            reply("a.txt is old", ToolCall("delete_file", {"path": "a.txt"})),
-            reply("finished", ToolCall("done", {"answer": "ok"})),
-        ]
-    )
-
-
-def ask_before_delete() -> tuple[Breakpoint, ...]:
-    return (Breakpoint("pre_dispatch", Condition.TOOL, "delete_file"),)
 
 
 def replace_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +33,7 @@ def replace_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
 
 async def test_invalid_arguments_cannot_be_submitted_then_valid_ones_run() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await pilot.press("e")
         await pilot.pause()
         dialog = app.screen
@@ -92,10 +75,9 @@ async def test_invalid_arguments_cannot_be_submitted_then_valid_ones_run() -> No
 
 
 async def test_rejection_feedback_is_what_the_model_reads_next() -> None:
-    llm = delete_then_done()
+    llm = deleting("a.txt")
     app = app_for(lambda: notes_spec(llm, breakpoints=ask_before_delete()))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, RejectDialog)
@@ -112,10 +94,9 @@ async def test_rejection_feedback_is_what_the_model_reads_next() -> None:
 
 
 async def test_skip_gives_the_call_a_skipped_by_user_error() -> None:
-    llm = delete_then_done()
+    llm = deleting("a.txt")
     app = app_for(lambda: notes_spec(llm, breakpoints=ask_before_delete()))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await pilot.press("k")
         await wait_for_end(pilot)
         run_dir = screen.session.run_dir
@@ -127,10 +108,9 @@ async def test_skip_gives_the_call_a_skipped_by_user_error() -> None:
 
 
 async def test_the_model_receives_an_edited_prompt_and_the_edit_is_recorded() -> None:
-    llm = delete_then_done()
+    llm = deleting("a.txt")
     app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await pilot.press("e")
         await pilot.pause()
         dialog = app.screen
@@ -158,11 +138,10 @@ async def test_the_model_receives_an_edited_prompt_and_the_edit_is_recorded() ->
 
 
 async def test_an_edited_result_is_what_the_model_reads() -> None:
-    llm = delete_then_done()
+    llm = deleting("a.txt")
     stop_after = (Breakpoint("post_dispatch", Condition.TOOL, "delete_*"),)
     app = app_for(lambda: notes_spec(llm, breakpoints=stop_after))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "post_dispatch")
+    async with started(app, "post_dispatch") as (pilot, screen):
         assert screen.pause.result is not None and screen.pause.result.data == "deleted a.txt"
         await pilot.press("e")
         await pilot.pause()

@@ -15,9 +15,9 @@ from looplet_tui.screens.breakpoint_dialog import AddRuleDialog, BreakpointDialo
 from looplet_tui.screens.rule_preview import PERSIST_ID
 from tests.tui.live_agents import (
     app_for,
-    continue_to,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
+    ask_before_delete,
     notes_spec,
+    started,
     wait_for_end,
     wait_for_pause,
     wait_until,
@@ -25,7 +25,6 @@ from tests.tui.live_agents import (
 from tests.tui.test_debugger_approval import (
     app_with_breakpoint,
     approvals_asked,
-    on_delete,
     open_approve,
     rule_shown,
     three_deletes,
@@ -40,7 +39,7 @@ def with_rules_file(path: Path):  # type: ignore[no-untyped-def]
         lambda: notes_spec(
             three_deletes(),
             hooks=[ApprovalHook(default="allow", rules_file=path)],
-            breakpoints=on_delete(),
+            breakpoints=ask_before_delete(),
         )
     )
 
@@ -52,8 +51,7 @@ def saved_rules(path: Path) -> list[dict[str, object]]:
 async def test_always_allow_saves_the_rule_and_the_next_run_loads_it(tmp_path: Path) -> None:
     rules_file = tmp_path / "approvals.json"
     app = with_rules_file(rules_file)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
 
         async def always(dialog) -> None:  # type: ignore[no-untyped-def]
             assert not dialog.query_one(f"#{PERSIST_ID}", Checkbox).display  # not for "once"
@@ -78,8 +76,7 @@ async def test_always_allow_saves_the_rule_and_the_next_run_loads_it(tmp_path: P
 
 async def test_always_is_offered_only_when_the_hook_has_a_rules_file() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, _):
         dialog = await open_approve(pilot)
         assert not dialog.query(f"#{PERSIST_ID}")
         await pilot.press("2", "s")  # `s` does nothing here
@@ -107,8 +104,7 @@ def fill(form: AddRuleDialog, **fields: str) -> None:
 
 async def test_the_breakpoint_editor_adds_a_deny_rule_that_decides_later_calls() -> None:
     app = app_with_breakpoint()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         form = await open_rule_form(pilot)
         problem = form.query_one("#form-problem")
         assert form.value is None and "give a tool name" in str(problem.render())
@@ -142,8 +138,7 @@ async def test_the_breakpoint_editor_adds_a_deny_rule_that_decides_later_calls()
 async def test_a_rule_added_in_the_editor_can_be_saved_to_the_rules_file(tmp_path: Path) -> None:
     rules_file = tmp_path / "approvals.json"
     app = with_rules_file(rules_file)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, _):
         form = await open_rule_form(pilot)
         fill(form, action="allow", tool="delete_*")
         form.query_one(f"#{PERSIST_ID}", Checkbox).value = True

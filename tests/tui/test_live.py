@@ -18,9 +18,10 @@ from tests.tui.live_agents import (
     BlockingBackend,
     app_for,
     demo_app,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
+    started,
+    stop_run,
     wait_for_end,
     wait_for_pause,
     wait_until,
@@ -32,8 +33,7 @@ pytestmark = pytest.mark.usefixtures("in_tmp")
 
 async def test_a_run_starts_paused_before_the_first_model_call() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         assert screen.session.spec.llm.calls == 0
         assert screen.pause is not None and screen.pause.turn == 1
         assert [m.role for m in screen.pause.messages] == ["system", "user"]
@@ -44,8 +44,7 @@ async def test_a_run_starts_paused_before_the_first_model_call() -> None:
 async def test_step_runs_until_the_next_step_is_yielded() -> None:
     messages: list[object] = []
     app = demo_app()
-    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app, message_hook=messages.append) as (pilot, screen):
         await pilot.press("n")
         await wait_for_pause(pilot, "step")
         assert screen.session.spec.llm.calls == 1
@@ -56,8 +55,7 @@ async def test_step_runs_until_the_next_step_is_yielded() -> None:
         assert screen.pause is not None and screen.pause.step == 2
         assert screen.session.spec.llm.calls == 2
         assert screen.query_one(Timeline).cursor == 1  # the timeline follows the run
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
     recorded = [m.number for m in messages if isinstance(m, StepRecorded)]
     assert recorded == [1, 2]
     assert screen.session.result is not None
@@ -69,8 +67,7 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
 ) -> None:
     messages: list[object] = []
     app = demo_app()
-    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app, message_hook=messages.append) as (pilot, screen):
         list_files = screen.session.spec.tools.get("list_files").func
         await pilot.press("c")
         await wait_for_pause(pilot, "approval")
@@ -113,8 +110,7 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
 
 async def test_restart_starts_a_fresh_run_and_trace_keeping_the_breakpoints() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         first = screen.session
         await pilot.press("c")
         await wait_for_pause(pilot, "approval")
@@ -128,8 +124,7 @@ async def test_restart_starts_a_fresh_run_and_trace_keeping_the_breakpoints() ->
         assert len(screen.source) == 0 and screen.query_one(Timeline).row_count == 0
         await pilot.press("c")
         await wait_for_pause(pilot, "approval")  # the breakpoint fires again in the new run
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
     old = open_trace(first.run_dir).meta
     assert old.finished and old.stop_reason == "cancelled" and old.steps == 7
 
@@ -142,8 +137,7 @@ async def test_the_status_bar_agrees_with_the_phase_bar() -> None:
         ]
     )
     app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
 
         def status() -> str:
             return drawn_text([screen.query_one(StatusBar)])
@@ -159,16 +153,14 @@ async def test_the_status_bar_agrees_with_the_phase_bar() -> None:
         await wait_for_pause(pilot, "approval")
         await wait_until(pilot, lambda: "paused" in status(), "paused again")
         assert "awaiting approval" in str(screen.phase_bar.render())
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
         await wait_until(pilot, lambda: "cancelled" in status(), "the stop reason")
         assert "paused" not in status() and "running" not in status()
 
 
 async def test_the_command_palette_offers_the_debugger_actions_that_apply() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
 
         def offered() -> set[str]:
             return {command.title for command in app.get_system_commands(screen)}
@@ -187,5 +179,4 @@ async def test_the_command_palette_offers_the_debugger_actions_that_apply() -> N
         await wait_for_pause(pilot, "approval")  # `c` from the palette ran to the breakpoint
         assert {"Approve", "Reject", "Skip", "Edit"} <= offered()
         assert {"Step", "Continue"}.isdisjoint(offered())
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)

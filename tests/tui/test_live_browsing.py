@@ -10,9 +10,9 @@ from looplet_tui.widgets.find_bar import FindBar
 from looplet_tui.widgets.status_bar import StatusBar
 from looplet_tui.widgets.step_sparkline import StepSparkline
 from tests.tui.live_agents import (
-    continue_to,
     demo_app,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
+    started,
+    stop_run,
     wait_for_end,
     wait_for_pause,
     wait_until,
@@ -34,8 +34,7 @@ async def search_for(pilot, query: str) -> None:  # type: ignore[no-untyped-def]
 
 async def test_search_at_an_approval_counts_and_jumps_between_matches() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await search_for(pilot, "photo.jpeg")  # step 5's call and error, step 6's text
         await wait_until(pilot, lambda: screen.search and screen.search.scanned == 6, "the scan")
         assert screen.search.matches == [4, 5]
@@ -51,14 +50,12 @@ async def test_search_at_an_approval_counts_and_jumps_between_matches() -> None:
         assert screen.pause is not None and screen.pause.kind == "approval"  # still waiting
         await pilot.press("slash", "k", "escape")  # `k` typed in the bar does not skip
         assert screen.pause is not None and screen.pause.kind == "approval"
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
 
 
 async def test_new_steps_are_searched_as_the_run_goes_and_n_still_steps() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+    async with started(app) as (pilot, screen):
         await search_for(pilot, "move_file")
         await pilot.press("n")  # steps; it is not "next match" here
         await wait_for_pause(pilot, "step")
@@ -68,14 +65,12 @@ async def test_new_steps_are_searched_as_the_run_goes_and_n_still_steps() -> Non
         await wait_until(pilot, lambda: screen.search.scanned == 6, "the new steps searched")
         assert screen.search.matches == [2, 3, 4, 5]
         assert "“move_file”: 4 steps" in status_of(screen)
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
 
 
 async def test_filter_error_jumps_sparkline_and_e_where_nothing_is_edited() -> None:
     app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await pilot.press("e")  # at an approval, e edits the arguments
         await wait_until(pilot, lambda: isinstance(app.screen, EditDialog), "the editor")
         await pilot.press("escape")

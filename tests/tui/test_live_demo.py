@@ -23,7 +23,6 @@ from tests.tui.conftest import settle
 from tests.tui.live_agents import (
     continue_to,
     demo_app,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
     wait_for_end,

@@ -17,10 +17,9 @@ from tests.tui.hostile import HOSTILE, HOSTILE_NAME, HOSTILE_NAME_SHOWN, is_unsa
 from tests.tui.live_agents import (
     PromptRecorder,
     app_for,
-    continue_to,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
+    started,
     wait_until,
 )
 from tests.tui.rendering import action_links, drawn_text
@@ -51,8 +50,7 @@ async def test_a_hostile_call_is_shown_literally_at_every_pause_and_dialog() -> 
     )
     every_call = (Breakpoint("pre_dispatch", Condition.EVERY),)
     app = app_for(lambda: notes_spec(llm, breakpoints=every_call))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await continue_to(pilot, "approval")
+    async with started(app, "approval") as (pilot, screen):
         await pilot.pause()
         shown = assert_safe([screen.query_one(PhaseBar), screen.query_one(PauseView)])
         assert HOSTILE_NAME_SHOWN in shown

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from looplet_core import ToolCall
 from looplet_core.provenance import open_trace
 from looplet_tui.screens.breakpoint_dialog import BreakpointDialog
+from looplet_tui.screens.debugger import DebuggerScreen
 from tests.tui.live_agents import (
     BlockingBackend,
     app_for,
-    in_tmp,  # noqa: F401  (a fixture, used by pytestmark)
     notes_spec,
     reply,
-    wait_for_end,
+    started,
+    stop_run,
     wait_for_pause,
     wait_until,
 )
@@ -39,13 +44,21 @@ def blocking() -> BlockingBackend:
     )
 
 
-async def test_pause_during_a_model_call_pauses_at_the_next_boundary() -> None:
-    llm = blocking()
-    app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
+@contextlib.asynccontextmanager
+async def in_the_first_model_call(
+    llm: BlockingBackend,
+) -> AsyncIterator[tuple[Pilot[Any], DebuggerScreen]]:
+    """A run of `llm` continued (`c`) until its first model call blocks."""
+    async with started(app_for(lambda: notes_spec(llm))) as (pilot, screen):
         await pilot.press("c")
         await wait_until(pilot, llm.waiting.is_set, "the model call")
+        yield pilot, screen
+
+
+async def test_pause_during_a_model_call_pauses_at_the_next_boundary() -> None:
+    llm = blocking()
+    async with in_the_first_model_call(llm) as (pilot, screen):
+        app = pilot.app
         await wait_until(pilot, lambda: screen.phase_bar.phase == "model", "the model phase")
         frame = screen.phase_bar._frame
         await pilot.press("b")  # the UI answers keys while the loop thread is blocked
@@ -59,8 +72,7 @@ async def test_pause_during_a_model_call_pauses_at_the_next_boundary() -> None:
         await wait_for_pause(pilot, "approval")  # before dispatching the call the model made
         assert screen.pause.why == ("paused",)
         assert screen.pause.call is not None and screen.pause.call.name == "write_note"
-        await pilot.press("s")
-        await wait_for_end(pilot)
+        await stop_run(pilot)
         result = screen.session.result
     assert result is not None and str(result.stop_reason) == "cancelled"
     assert result.reason.startswith("stopped by user at keyboard ")
@@ -70,13 +82,8 @@ async def test_pause_during_a_model_call_pauses_at_the_next_boundary() -> None:
 
 async def test_stop_during_a_model_call_ends_the_run_without_waiting_for_the_model() -> None:
     llm = blocking()
-    app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("c")
-        await wait_until(pilot, llm.waiting.is_set, "the model call")
-        await pilot.press("s")
-        await wait_for_end(pilot)
+    async with in_the_first_model_call(llm) as (pilot, screen):
+        await stop_run(pilot)
         assert llm.waiting.is_set()  # the model never answered
         assert "cancelled" in str(screen.phase_bar.render())
         run_dir = screen.session.run_dir
@@ -94,10 +101,8 @@ async def test_stop_during_a_model_call_ends_the_run_without_waiting_for_the_mod
 async def test_stop_at_the_pause_before_the_model_call_never_calls_the_model() -> None:
     llm = blocking()
     app = app_for(lambda: notes_spec(llm))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_pause(pilot, "pre_prompt")
-        await pilot.press("s")
-        await wait_for_end(pilot)
+    async with started(app) as (pilot, screen):
+        await stop_run(pilot)
         result = screen.session.result
     assert not llm.waiting.is_set() and llm.prompts == []
     assert result is not None and str(result.stop_reason) == "cancelled"
