@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from looplet_core import Message, ScriptedBackend, ToolCall, composable_loop
 from looplet_core.provenance import ProvenanceSink, TraceError, open_trace
+from tests.trace.minisweagent_long import write_long
 from tests.trace.scenarios import (
     TOOLS,
     DenyText,
@@ -113,6 +114,11 @@ FOREIGN = sorted(
 )
 
 
+LONG_TRAJECTORY = "minisweagent/long.traj.json"
+"""Generated: long enough (240 steps) that a progressive open stops before its end."""
+PROGRESSIVE = [name for name in FOREIGN if name.startswith("minisweagent/")] + [LONG_TRAJECTORY]
+
+
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory) -> dict[str, Path]:
     """Every trace to damage, by name: what `open_trace` is given (a directory or a file)."""
@@ -123,6 +129,7 @@ def originals(tmp_path_factory) -> dict[str, Path]:
         traces[name] = root / name
     for name in FOREIGN:
         traces[name] = FIXTURES / name
+    traces[LONG_TRAJECTORY] = write_long(root / "long.traj.json", blocks=60)
     return traces
 
 
@@ -408,7 +415,42 @@ def test_only_trace_error_escapes_from_damaged_traces(originals, name, plan) -> 
         exercise(damaged_copy(originals[name], Path(work), plan))
 
 
-@pytest.mark.parametrize("name", [*NATIVE, *FOREIGN])
+def answer(call: Callable[[], Any]) -> Any:
+    """What a reader call gives: its value, or its TraceError's message."""
+    try:
+        return call()
+    except TraceError as error:
+        one_line(error)
+        return str(error)
+
+
+@pytest.mark.parametrize("name", PROGRESSIVE)
+@FUZZ
+@given(plan=damages)
+def test_a_progressive_open_of_a_damaged_trajectory_ends_as_a_full_one(
+    originals, name, plan
+) -> None:
+    """Read in the smallest slices, a damaged trajectory ends as a full open reads it,
+    and what the first slice showed is still there."""
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as work:
+        path = damaged_copy(originals[name], Path(work), plan)
+        full = answer(lambda: open_trace(path))
+        trace = answer(lambda: open_trace(path, progressive=True))
+        if isinstance(full, str) or isinstance(trace, str):
+            assert trace == full  # both raise, with the same message
+            return
+        first = list(trace.steps)
+        while not trace.complete:
+            trace.index_more(0)
+        assert list(trace.steps) == list(full.steps)
+        assert list(trace.steps[: len(first)]) == first
+        assert trace.problems == full.problems
+        assert answer(lambda: trace.meta) == answer(lambda: full.meta)
+        for index in {0, len(full) // 2, len(full) - 1} if len(full) else ():
+            assert answer(lambda i=index: trace.detail(i)) == answer(lambda i=index: full.detail(i))
+
+
+@pytest.mark.parametrize("name", [*NATIVE, *FOREIGN, LONG_TRAJECTORY])
 def test_the_undamaged_traces_open_cleanly(originals, name) -> None:
     """Undamaged, every step reads back: the fuzzing starts from sound traces."""
     trace = open_trace(originals[name])

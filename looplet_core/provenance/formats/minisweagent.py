@@ -87,7 +87,7 @@ class MiniSweAgentTrace(Trace):
         self._signature = file_signature(path)
         reading = self._read(first=True)
         assert reading is not None  # a first read raises instead
-        reading.advance(steps=FIRST_STEPS)
+        reading = reading.advance(steps=FIRST_STEPS)
         info = reading.members.get("info")
         if reading.failure is not None:
             raise TraceError(f"{self.path}: {reading.failure}")
@@ -119,12 +119,16 @@ class MiniSweAgentTrace(Trace):
         return None
 
     def _index_more(self, budget_s: float | None) -> None:
-        reading = self._reading
-        grouper = reading.grouper
-        reading.advance(None if budget_s is None else perf_counter() + budget_s)
+        deadline = None if budget_s is None else perf_counter() + budget_s
+        reading = self._reading.advance(deadline)
         if reading.failure is not None:
             self._note(f"{self._name}: {reading.failure}; the rest of the file is not read")
-        self._publish(reading, whole=reading.grouper is not grouper)
+            reading.failure = None
+            reading = self._reading  # keep what was indexed
+            reading.done = True
+        whole = reading is not self._reading
+        self._reading = reading
+        self._publish(reading, whole=whole)
 
     def _progress(self) -> float:
         return self._reading.progress
@@ -139,7 +143,7 @@ class MiniSweAgentTrace(Trace):
         reading = self._read(first=False)
         if reading is None:
             return
-        reading.advance()
+        reading = reading.advance()
         if reading.failure is not None:
             self._state = [f"{self._name}: {reading.failure}; showing the last complete read"]
             return

@@ -15,8 +15,8 @@ again the few messages it needs (`TextMessages`).
 
 Anything the walk does not expect (damage, a cut, a repeated key, trailing
 data, a top level that is not an object) ends it: the document is then read
-as before, parsed whole or salvaged (salvage.py), and its messages are kept
-as a list.  Only damaged files pay that.
+by a new `Reading` as before, parsed whole or salvaged (salvage.py), with
+its messages kept as a list.  Only damaged files pay that.
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ class Reading:
     damaged beyond salvage).
     """
 
-    def __init__(self, name: str, text: str, problems: list[str]) -> None:
+    def __init__(self, name: str, text: str, problems: list[str], *, whole: bool = False) -> None:
+        """A reading of `text` that walks it, or with `whole` parses it whole at once
+        (salvaging it if damaged) and keeps its messages as a list."""
         self.name = name
         self.problems = problems
         """The read's own problems (a bad byte, damage salvaged, an odd member)."""
@@ -117,39 +119,46 @@ class Reading:
         """The model named by the first litellm response dump, if any."""
         self.skipped: list[int] = []
         """Indices of `messages` items that are not messages (not objects), ascending."""
-        self._length = max(len(text), 1)
+        self._text = text
+        self._problems_before = list(problems)
         self._at = 0
-        self._walk: Iterator[tuple[int, Any]] = self._messages_of(text)
+        self._walk: Iterator[tuple[int, Any]] = (
+            self._parse_whole(text) if whole else self._walk_text(text)
+        )
 
     @property
     def progress(self) -> float:
         """The share of the document read so far, from 0 to 1."""
-        return 1.0 if self.done else self._at / self._length
+        return 1.0 if self.done else self._at / max(len(self._text), 1)
 
-    def advance(self, deadline: float | None = None, steps: int | None = None) -> None:
+    def advance(self, deadline: float | None = None, steps: int | None = None) -> Reading:
         """Index messages until `perf_counter()` passes `deadline`, `steps` steps are
-        settled, or the end; at least one message (None for both: to the end)."""
+        settled, or the end; at least one message (None for both: to the end).
+
+        Returns the reading to go on with: this one, or, when the walk meets
+        something it does not expect, a new one that parsed the document whole,
+        indexed to its end (this one is left as it was: a viewer may be reading it).
+        """
         with paused_gc():
-            for index, message in self._walk:
-                self._take(index, message)
-                if deadline is not None and perf_counter() >= deadline:
-                    return
-                if steps is not None and self.grouper.settled >= steps:
-                    return
+            try:
+                for index, message in self._walk:
+                    self._take(index, message)
+                    if deadline is not None and perf_counter() >= deadline:
+                        return self
+                    if steps is not None and self.grouper.settled >= steps:
+                        return self
+            except (_Odd, ValueError, RecursionError):
+                whole = Reading(self.name, self._text, self._problems_before, whole=True)
+                return whole.advance()
         if not self.done:
             self._finish()
+        return self
 
     # -- the walk -------------------------------------------------------------------
 
-    def _messages_of(self, text: str) -> Iterator[tuple[int, Any]]:
-        """(index, message) for each item of `messages`, in order; the other members go
-        to `members` as they are passed.  Anything unexpected switches to `_read_whole`."""
-        try:
-            yield from self._walk_text(text)
-        except (_Odd, ValueError, RecursionError, IndexError):
-            yield from self._read_whole(text)
-
     def _walk_text(self, text: str) -> Iterator[tuple[int, Any]]:
+        """(index, message) for each item of `messages`, in order; the other members go
+        to `members` as they are passed.  Raises on anything unexpected."""
         at = _skip(text, 0)
         if not text.startswith("{", at):
             raise _Odd
@@ -197,10 +206,8 @@ class Reading:
             else:
                 raise _Odd
 
-    def _read_whole(self, text: str) -> Iterator[tuple[int, Any]]:
-        """Parse the document whole (salvaging it if damaged) and start over on its
-        messages, kept as a list."""
-        self._restart()
+    def _parse_whole(self, text: str) -> Iterator[tuple[int, Any]]:
+        """(index, message) of a document parsed whole (or salvaged), kept as a list."""
         value, error = parse_text(text)
         if error is None and not isinstance(value, dict):
             self.failure = f"expected a JSON object, found {kind(value)}"
@@ -217,17 +224,6 @@ class Reading:
         if self.has_messages:
             self.messages = value.pop("messages")
             yield from enumerate(messages)
-
-    def _restart(self) -> None:
-        """Forget what the walk indexed: the whole document is read again."""
-        self.grouper = Grouper(self._step_made)
-        self.summaries = []
-        self.input_tokens = self.output_tokens = self.cache_read = self.cache_write = 0
-        self.first_time = self.last_time = None
-        self.first_user = -1
-        self.response_model = None
-        self.skipped = []
-        self.members = {}
 
     # -- what each message adds -------------------------------------------------------
 
@@ -281,7 +277,6 @@ class Reading:
     def _finish(self) -> None:
         self.grouper.finish()
         self.done = True
-        self._at = self._length
         if self.failure is not None:
             return
         info = self.members.get("info")
