@@ -121,11 +121,7 @@ class ApproveDialog(ModalScreen[Approve | None]):
                 yield persist_checkbox()
             yield Static(id="approve-rule")
             yield Static(id="approve-error")
-            always = " · s: always (save)" if self.rules_file is not None else ""
-            yield Static(
-                f"enter: approve · 1/2/3: scope{always} · tab: next field · esc: back",
-                id="approve-keys",
-            )
+            yield Static(id="approve-keys")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -188,6 +184,14 @@ class ApproveDialog(ModalScreen[Approve | None]):
         else:
             shown.update("")
         self.query_one("#approve-error", Static).update(literal(self.error))
+        self.query_one("#approve-keys", Static).update(self._keys())
+
+    def _keys(self) -> str:
+        """The keys line; in the pattern scope, enter in the list goes to the regex first."""
+        always = " · s: always (save)" if self.rules_file is not None else ""
+        if self.scope == PATTERN:
+            return f"enter: to the regex, then approve · 1/2/3: scope{always} · esc: back"
+        return f"enter: approve · 1/2/3: scope{always} · tab: next field · esc: back"
 
     def _build_rule(self) -> tuple[Rule | None, str]:
         request = self.request

@@ -114,6 +114,24 @@ async def test_a_pattern_rule_approves_matching_calls_only() -> None:
         assert await approvals_asked(pilot, screen, by_pattern) == [1, 3]
 
 
+async def test_enter_in_the_pattern_scope_goes_to_the_regex_then_approves() -> None:
+    app = app_with_breakpoint()
+    async with started(app, "approval") as (pilot, screen):
+        dialog = await open_approve(pilot)
+        keys = dialog.query_one("#approve-keys", Static)
+        assert str(keys.render()).startswith("enter: approve")
+        await pilot.press("3")
+        assert str(keys.render()).startswith("enter: to the regex, then approve")
+        await pilot.press("enter")
+        assert app.screen is dialog and dialog.focused is dialog.query_one("#approve-regex")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen, "the dialog to close")
+        assert [rule.describe() for rule in screen.session.approval_rules()] == [
+            "allow delete_file if path ~ /^tmp/a$/ [session]"
+        ]
+        await stop_run(pilot)
+
+
 async def test_rules_are_listed_and_removed_in_the_breakpoint_editor() -> None:
     app = app_with_breakpoint()
     async with started(app) as (pilot, screen):
