@@ -1,0 +1,134 @@
+"""The viewer over a run opened progressively (a long mini-swe-agent trajectory).
+
+The first steps are painted at once; the rest is read in the background and
+added without moving the cursor, with the status bar saying how much is
+read.  A test source reads a slice only when the test lets it, so what the
+screen does before the end is seen for sure.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.message import Message
+from textual.notifications import Notify
+from textual.pilot import Pilot
+
+from looplet_core.provenance import open_trace
+from looplet_tui.app import build_app
+from looplet_tui.screens.viewer import ViewerScreen
+from looplet_tui.source import TraceSource
+from looplet_tui.widgets.problems_banner import ProblemsBanner
+from looplet_tui.widgets.status_bar import StatusBar
+from tests.trace.minisweagent_long import write_long
+from tests.tui.conftest import settle
+from tests.tui.rendering import drawn_text
+
+
+class HeldSource(TraceSource):
+    """A trace opened progressively that reads on only as far as the test allows."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(open_trace(path, progressive=True))
+        self.slices_allowed = 0
+
+    def index_more(self, budget_s: float) -> int:
+        if self.slices_allowed <= 0:
+            return 0
+        self.slices_allowed -= 1
+        return super().index_more(budget_s)
+
+    def read_all(self) -> None:
+        self.slices_allowed = 1 << 30
+
+
+async def until_read(pilot: Pilot[None], source: HeldSource) -> None:
+    """Let the source read to its end and wait until the screen has shown it all."""
+    source.read_all()
+    while source.progress() is not None:
+        await pilot.pause()
+    await settle(pilot)
+
+
+def status_text(screen: ViewerScreen) -> str:
+    return drawn_text([screen.query_one(StatusBar)])
+
+
+def notifications(sink: list[str]):
+    """A `message_hook` that keeps the text of every notification."""
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            sink.append(message.notification.message)
+
+    return hook
+
+
+async def test_rows_come_while_the_run_is_read_and_the_cursor_stays_put(tmp_path) -> None:
+    path = write_long(tmp_path / "long.traj.json")
+    total = len(open_trace(path))
+    source = HeldSource(path)
+    first = len(source)
+    assert first < total
+    app = build_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ViewerScreen)
+        await pilot.pause()
+        assert screen.timeline.row_count == first
+        status = status_text(screen)
+        share = re.search(r"indexing (\d+)%", status)
+        assert f"step 1/{first:,} " in status and share and 0 < int(share[1]) < 100
+        await pilot.press("j", "j", "j")
+        scroll = screen.timeline.scroll_offset
+        await until_read(pilot, source)
+        assert screen.timeline.row_count == len(source) == total
+        assert screen.timeline.cursor == 3 and screen.timeline.scroll_offset == scroll
+        assert screen.details.pane().data.position == 3
+        assert len(screen.index) == total
+        status = status_text(screen)
+        assert "indexing" not in status and f"step 4/{total:,} " in status
+
+
+async def test_G_while_the_run_is_read_ends_on_its_last_step(tmp_path) -> None:
+    source = HeldSource(write_long(tmp_path / "long.traj.json"))
+    app = build_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("G")
+        assert screen.timeline.cursor == len(source) - 1
+        await until_read(pilot, source)
+        assert screen.timeline.cursor == len(source) - 1 > 300
+        assert screen.details.pane().data.position == len(source) - 1
+
+
+async def test_an_error_jump_past_what_is_read_says_the_rest_is_coming(tmp_path) -> None:
+    said: list[str] = []
+    source = HeldSource(write_long(tmp_path / "long.traj.json"))
+    app = build_app(source)
+    async with app.run_test(size=(120, 40), message_hook=notifications(said)) as pilot:
+        screen = app.screen
+        await settle(pilot)
+        errors = screen.index.errors
+        screen.timeline.select(errors[-1])
+        await pilot.press("e")
+        assert screen.timeline.cursor == errors[-1]
+        assert any("read so far; the rest is being read" in text for text in said)
+        await until_read(pilot, source)
+        await pilot.press("e")
+        assert screen.timeline.cursor > errors[-1]
+
+
+async def test_damage_found_late_shows_in_the_banner_once_read(tmp_path) -> None:
+    path = write_long(tmp_path / "long.traj.json")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 9 // 10])
+    source = HeldSource(path)
+    app = build_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = app.screen.query_one(ProblemsBanner)
+        await pilot.pause()
+        assert not banner.has_class("-shown")
+        await until_read(pilot, source)
+        assert banner.has_class("-shown") and "cut short" in drawn_text([banner])
