@@ -154,8 +154,8 @@ class TraceMeta(Record):
     `ProvenanceSink.annotate` (eval grades under "evals", compactions under
     "compactions", ...); empty for runs without any, and for foreign formats.
     `complete` is False while a progressively opened trace is still being
-    indexed (`Trace.complete`): `steps`, `turns`, `usage`, `duration_ms` and
-    the stop reason then describe only the part read so far.
+    indexed (`Trace.complete`): `steps`, `turns`, `usage` and `duration_ms`
+    then describe only the part read so far.
     """
 
     __slots__ = (

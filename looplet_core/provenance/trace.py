@@ -181,7 +181,8 @@ class Trace:
 
         Until it is complete, `steps` and `meta` describe the part indexed so far
         (`meta.complete` is False), and `problems` the damage found so far.
-        Steps already indexed never change.
+        Steps already indexed keep their place and summary (docs/trace-format.md
+        names the one odd document where they do not).
         """
         if self._complete:
             return 0
