@@ -98,11 +98,14 @@ class DebuggerScreen(RunScreen):
         # priority: `k` also moves the timeline's cursor, except while a call awaits approval
         Binding("k", "skip", "Skip", priority=True, id="debugger.skip"),
         Binding("s", "stop", "Stop", id="debugger.stop"),
-        Binding("r", "restart", "Restart", id="debugger.restart"),
+        # While the run is on, the footer keeps to the keys of a pause (80 columns fit
+        # them and Help and Quit): restart and search are in `?` and the palette.
+        Binding("r", "run_again", "Run again", id="debugger.run_again"),  # once it ended
+        Binding("r", "restart", "Restart", show=False, id="debugger.restart"),
         Binding("b", "breakpoints", "Breakpoints", id="debugger.breakpoints"),
         Binding("v", "toggle_view", "Pause/step view", show=False, id="debugger.view"),
         Binding("t", "cycle_tab", "Next tab", show=False, id="debugger.next_tab"),
-        Binding("slash", "search", "Search", id="debugger.search"),
+        Binding("slash", "search", "Search", show=False, id="debugger.search"),
         Binding("m", "next_match", "Next match", show=False, id="debugger.next_match"),
         Binding("M", "previous_match", "Previous match", show=False, id="debugger.previous_match"),
         Binding("f", "filter", "Filter", show=False, id="debugger.filter"),
@@ -296,6 +299,8 @@ class DebuggerScreen(RunScreen):
             return running and pause is None
         if action == "stop":
             return running
+        if action == "run_again":
+            return self.ended
         at_approval = pause is not None and pause.kind == APPROVAL
         if action == "skip" and isinstance(self.focused, Input):
             return False  # `k` typed into the search bar (the binding has priority)
@@ -342,6 +347,10 @@ class DebuggerScreen(RunScreen):
         else:
             self._restarting = True
             self.action_stop()
+
+    async def action_run_again(self) -> None:
+        """Start the agent again, with a fresh trace."""
+        await self._restart_now()
 
     async def _restart_now(self) -> None:
         self._restarting = False

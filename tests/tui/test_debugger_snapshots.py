@@ -75,7 +75,7 @@ def test_paused_at_approval(snap_compare) -> None:
 
 def test_paused_at_approval_small_terminal(snap_compare) -> None:
     """The same pause at 80×24: timeline and pause view side by side, nothing cut
-    but long rows."""
+    but long rows; the footer has every key of the approval, Help and Quit."""
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=to_approval)
 
 
