@@ -5,8 +5,10 @@ like the tool-call fixture in tests/trace/fixtures/minisweagent (one command
 per reply, the litellm response dump, a one-line observation
 characters), then times `open_trace`, what a viewer's first paint reads (50
 rows and one step's detail; the last step's prompt is the whole
-conversation), and every step summary.  The baseline is
-`json.loads` of the same file: the least any reader of a JSON document pays.
+conversation), every step summary, and a progressive open (what
+`looplet-tui open` does before its first paint) with its first screen.  The
+baseline is `json.loads` of the same file: the least any reader of a JSON
+document pays.
 
     .venv/bin/python bench/foreign_open.py [STEPS]
 
@@ -154,6 +156,10 @@ def main() -> None:
                 lambda: _open_and(path, first_screen, True),
             ),
             ("open + every step summary", lambda: _open_and(path, lambda t: list(t.steps))),
+            (
+                "progressive open + 50 rows + detail",
+                lambda: _open_and(path, first_screen, False, progressive=True),
+            ),
         ]
         results = [(name, best_of(work)) for name, work in cases]
     print(f"mini-swe-agent trajectory: {steps} steps, {size / 1e6:.1f} MB (best of {REPEATS})")
@@ -164,9 +170,9 @@ def main() -> None:
     print(f"  open_trace CPU time / json.loads CPU time: {results[1][1][1] / base:.2f}x")
 
 
-def _open_and(path: Path, use, *args) -> tuple:
+def _open_and(path: Path, use, *args, progressive: bool = False) -> tuple:
     """Open the trace and `use` it; both are returned, to be freed after the clock stops."""
-    trace = open_trace(path)
+    trace = open_trace(path, progressive=progressive)
     return trace, use(trace, *args)
 
 
