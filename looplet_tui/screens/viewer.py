@@ -144,17 +144,17 @@ class ViewerScreen(RunScreen):
         """Read the rest of a progressively opened run on the loader thread, a slice at
         a time, adding each slice's steps as they come."""
         index_more = getattr(self.source, "index_more", None)
+        timeline = self.timeline
         while callable(index_more) and self.reading_progress() is not None:
-            timeline = self.timeline
-            at_end = timeline.row_count and timeline.cursor == timeline.position_at(
-                timeline.row_count - 1
-            )
             try:
                 added = await self.loader.run(index_more, READ_SLICE_S)
             except DetailError as exc:
                 self.notify(str(exc), title="reading the run", severity="error", markup=False)
                 break
-            if added:
+            if added > 0:
+                # On the last step before these (`G` pressed while the slice was read
+                # counts too), so it goes on to the new last; a filter keeps it put.
+                at_end = not timeline.filtered and timeline.cursor == len(self.source) - added - 1
                 self.steps_added()
                 if at_end:
                     timeline.action_last()

@@ -9,6 +9,7 @@ screen does before the end is seen for sure.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from textual.message import Message
@@ -27,19 +28,26 @@ from tests.tui.rendering import drawn_text
 
 
 class HeldSource(TraceSource):
-    """A trace opened progressively that reads on only as far as the test allows."""
+    """A trace opened progressively that reads on only as far as the test allows:
+    `slices_allowed` slices, each of which waits for `go` once it has started."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(open_trace(path, progressive=True))
         self.slices_allowed = 0
+        self.started = threading.Event()
+        self.go = threading.Event()
+        self.go.set()
 
     def index_more(self, budget_s: float) -> int:
         if self.slices_allowed <= 0:
             return 0
         self.slices_allowed -= 1
+        self.started.set()
+        self.go.wait(timeout=10)
         return super().index_more(budget_s)
 
     def read_all(self) -> None:
+        self.go.set()
         self.slices_allowed = 1 << 30
 
 
@@ -101,6 +109,26 @@ async def test_G_while_the_run_is_read_ends_on_its_last_step(tmp_path) -> None:
         await until_read(pilot, source)
         assert screen.timeline.cursor == len(source) - 1 > 300
         assert screen.details.pane().data.position == len(source) - 1
+
+
+async def test_G_while_a_slice_is_read_still_ends_on_the_last_step(tmp_path) -> None:
+    source = HeldSource(write_long(tmp_path / "long.traj.json"))
+    source.go.clear()
+    source.slices_allowed = 1
+    app = build_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        while not source.started.is_set():
+            await pilot.pause()
+        await pilot.press("G")  # while the slice is being read
+        first = len(source)
+        assert screen.timeline.cursor == first - 1
+        source.go.set()
+        while screen.timeline.virtual_size.height == first:  # until the rows are added
+            await pilot.pause()
+        assert screen.timeline.cursor == len(source) - 1 > first - 1
+        await until_read(pilot, source)
+        assert screen.timeline.cursor == len(source) - 1
 
 
 async def test_an_error_jump_past_what_is_read_says_the_rest_is_coming(tmp_path) -> None:
