@@ -1,5 +1,4 @@
-"""Fixtures for the TUI's tests: recorded runs, the app built as the CLI builds it,
-and a working directory of their own for live runs.
+"""Fixtures for the viewer's tests: recorded runs and the app built as the CLI builds it.
 
 Async tests run on a fresh event loop each (`asyncio.run`), so the suite
 needs no async plugin.
@@ -28,15 +27,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
     return True
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Live runs are recorded under ./.looplet/runs/: keep them in the test's directory.
-
-    Test modules use it with `pytestmark = pytest.mark.usefixtures("in_tmp")`."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

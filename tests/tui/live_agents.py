@@ -4,8 +4,8 @@ Apps are built as `looplet-tui run`/`demo` build them (`build_live_app` over a
 `LiveTarget`); `started` runs one up to the pause every run starts at.  Tests
 wait for the loop thread with `wait_until`, which only yields to the app
 (`pilot.pause`) until a condition holds, with a cap so a broken pause fails
-the test instead of hanging it.  Modules that start runs use the `in_tmp`
-fixture (conftest.py), so the runs are recorded in the test's directory.
+the test instead of hanging it.  Runs are recorded under the working
+directory, which tests/conftest.py makes a fresh one for every test.
 """
 
 from __future__ import annotations

@@ -33,7 +33,6 @@ from tests.tui.live_agents import (
 )
 
 PRE, BEFORE, AFTER = "pre_prompt", "pre_dispatch", "post_dispatch"
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def at(phase: str = BEFORE, **fields: object) -> Moment:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, Static
 
 from looplet_core import Rewrite
@@ -22,8 +21,6 @@ from tests.tui.live_agents import (
     wait_until,
 )
 from tests.tui.rendering import drawn_text
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def three_deletes() -> PromptRecorder:

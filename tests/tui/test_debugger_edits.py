@@ -3,7 +3,6 @@ prompt before the model call and the result after dispatch."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Static, TextArea
 
 from looplet_core.hooks_lib.approval import SKIPPED_BY_USER
@@ -21,8 +20,6 @@ from tests.tui.live_agents import (
     wait_for_end,
     wait_until,
 )
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def replace_text(app, text: str) -> None:  # type: ignore[no-untyped-def]

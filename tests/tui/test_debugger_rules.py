@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from textual.widgets import Checkbox, Input, Select
 
 from looplet_core.hooks_lib import ApprovalHook
@@ -29,8 +28,6 @@ from tests.tui.test_debugger_approval import (
     rule_shown,
     three_deletes,
 )
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def with_rules_file(path: Path):  # type: ignore[no-untyped-def]

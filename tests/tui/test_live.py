@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.command import CommandList, CommandPalette
 
 from looplet_core import ToolCall
@@ -27,8 +26,6 @@ from tests.tui.live_agents import (
     wait_until,
 )
 from tests.tui.rendering import drawn_text
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 async def test_a_run_starts_paused_before_the_first_model_call() -> None:
@@ -62,9 +59,7 @@ async def test_step_runs_until_the_next_step_is_yielded() -> None:
     assert str(screen.session.result.stop_reason) == "cancelled"
 
 
-async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
-    tmp_path: Path,
-) -> None:
+async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run() -> None:
     messages: list[object] = []
     app = demo_app()
     async with started(app, message_hook=messages.append) as (pilot, screen):
@@ -90,7 +85,7 @@ async def test_continue_stops_at_the_dangerous_tool_and_approve_lets_it_run(
     ended = [m for m in messages if isinstance(m, RunEnded)]
     assert [(m.stop_reason, m.error) for m in ended] == [("done", None)]
     assert [m.pause.kind for m in messages if isinstance(m, PausedAt)] == ["pre_prompt", "approval"]
-    assert run_dir is not None and run_dir.startswith(str(tmp_path / ".looplet" / "runs"))
+    assert run_dir is not None and run_dir.startswith(str(Path.cwd() / ".looplet" / "runs"))
     trace = open_trace(run_dir)
     assert trace.meta.stop_reason == "done" and len(trace) == 9
     assert trace.human_steps() == {7}

@@ -3,8 +3,6 @@ search with a match count, the tool filter, error jumps, the sparkline, copy."""
 
 from __future__ import annotations
 
-import pytest
-
 from looplet_tui.screens.edit_dialog import EditDialog
 from looplet_tui.widgets.find_bar import FindBar
 from looplet_tui.widgets.status_bar import StatusBar
@@ -18,8 +16,6 @@ from tests.tui.live_agents import (
     wait_until,
 )
 from tests.tui.rendering import drawn_text
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def status_of(screen) -> str:  # type: ignore[no-untyped-def]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from looplet_core import composable_loop
 from looplet_core.evals import EvalHook
 from looplet_core.hooks_lib import CheckpointHook, MetricsHook, ThresholdCompactHook
@@ -30,8 +28,6 @@ from tests.tui.live_agents import (
 )
 from tests.tui.rendering import drawn_text
 from tests.tui.test_viewer_findings import compacted_in
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def marked(timeline: Timeline, mark: str) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widget import Widget
 
 from looplet_core import ToolCall
@@ -23,8 +22,6 @@ from tests.tui.live_agents import (
     wait_until,
 )
 from tests.tui.rendering import action_links, drawn_text
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def assert_safe(widgets: list[Widget]) -> str:

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from looplet_core import ToolCall
@@ -30,9 +29,6 @@ from tests.tui.live_agents import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def blocking() -> BlockingBackend:
