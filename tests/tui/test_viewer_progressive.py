@@ -8,6 +8,7 @@ screen does before the end is seen for sure.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from looplet_core.provenance import open_trace
 from looplet_tui.app import build_app
@@ -49,6 +51,15 @@ class HeldSource(TraceSource):
     def read_all(self) -> None:
         self.go.set()
         self.slices_allowed = 1 << 30
+
+
+async def settle_loads(pilot: Pilot[None]) -> None:
+    """`settle`, but for the background read, which a held source never ends."""
+    while running := [w for w in pilot.app.workers if not w.is_finished and w.group != "read"]:
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+    await pilot.pause()
 
 
 async def until_read(pilot: Pilot[None], source: HeldSource) -> None:
@@ -137,7 +148,7 @@ async def test_an_error_jump_past_what_is_read_says_the_rest_is_coming(tmp_path)
     app = build_app(source)
     async with app.run_test(size=(120, 40), message_hook=notifications(said)) as pilot:
         screen = app.screen
-        await settle(pilot)
+        await settle_loads(pilot)
         errors = screen.index.errors
         screen.timeline.select(errors[-1])
         await pilot.press("e")
@@ -160,3 +171,34 @@ async def test_damage_found_late_shows_in_the_banner_once_read(tmp_path) -> None
         assert not banner.has_class("-shown")
         await until_read(pilot, source)
         assert banner.has_class("-shown") and "cut short" in drawn_text([banner])
+
+
+async def test_a_search_while_the_run_is_read_finds_the_later_steps_too(tmp_path) -> None:
+    source = HeldSource(write_long(tmp_path / "long.traj.json"))
+    app = build_app(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("slash", *"# 70", "enter")
+        await settle_loads(pilot)
+        assert screen.search is not None and screen.search.matches == []
+        await until_read(pilot, source)
+        late = [i for i in range(len(source)) if "# 70" in source.summary(i).args_preview]
+        assert late and screen.search.matches == late
+        assert screen.timeline.cursor == late[0]  # the first match, once found
+
+
+async def test_follow_mode_rereads_a_trajectory_rewritten_while_it_is_read(tmp_path) -> None:
+    path = write_long(tmp_path / "long.traj.json")
+    source = HeldSource(path)
+    app = build_app(source, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("j")
+        write_long(path, blocks=100)  # the agent wrote another step meanwhile
+        total = len(open_trace(path))
+        while source.progress() is not None or screen.timeline.row_count < total:
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert screen.timeline.row_count == len(screen.index) == total
+        assert screen.timeline.cursor == 1
+        assert "indexing" not in status_text(screen)
