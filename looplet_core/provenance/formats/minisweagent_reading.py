@@ -4,7 +4,7 @@ A trajectory is one JSON document, and mini-swe-agent's are tens of MB for
 long runs.  Parsing it whole (`json.loads`) costs about as much CPU as the
 file has MB times 8 ms, and its object tree four times the file's size; a
 viewer needs neither to show the first page.  So a `Reading` keeps the
-decoded text and, for each message, where it starts and ends in it.  It walks
+decoded text and, for each message, where it starts in it.  It walks
 the document with the decoder's own scanner: the top-level members other than
 `messages` are decoded whole (mini-swe-agent writes `info` first), and the
 `messages` array one item at a time, so `advance` can stop after any message
@@ -60,13 +60,12 @@ class TextMessages:
     whose single operations are atomic, and emptied when it grows too big.
     """
 
-    __slots__ = ("_cache", "ends", "starts", "text")
+    __slots__ = ("_cache", "starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = array("q")
         """Where each message starts in `text` (filled by the walk)."""
-        self.ends = array("q")
         self._cache: dict[int, Any] = {}
 
     def __len__(self) -> int:
@@ -75,8 +74,6 @@ class TextMessages:
     def __getitem__(self, index: int) -> Any:
         found = self._cache.get(index)
         if found is None:
-            if index < 0:
-                index += len(self.starts)
             found = _decode(self.text, self.starts[index])[0]
             if len(self._cache) >= _CACHED_MESSAGES:
                 self._cache.clear()
@@ -188,14 +185,13 @@ class Reading:
 
     def _walk_items(self, text: str, at: int) -> Iterator[tuple[int, Any]]:
         """The items of the array opening at `at`; returns where it ends."""
-        starts, ends = self.messages.starts, self.messages.ends  # type: ignore[union-attr]
+        starts = self.messages.starts  # type: ignore[union-attr]
         at = _skip(text, at + 1)
         if text.startswith("]", at):
             return at + 1
         while True:
             item, end = _decode(text, at)
             starts.append(at)
-            ends.append(end)
             self._at = end
             yield len(starts) - 1, item
             at = _skip(text, end)
