@@ -356,7 +356,7 @@ class BrowserScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, row: RunRow) -> None:
         try:
-            self.post_message(self.Opened(row, open_trace(row.path), None))
+            self.post_message(self.Opened(row, open_trace(row.path, progressive=True), None))
         except TraceError as exc:
             self.post_message(self.Opened(row, None, str(exc)))
 

@@ -13,16 +13,19 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Input
 
 from looplet_core import LLMResponse, ScriptedBackend, ToolCall, Usage, composable_loop
-from looplet_core.provenance import ProvenanceSink
+from looplet_core.provenance import ProvenanceSink, open_trace
+from looplet_core.provenance.formats.minisweagent import FIRST_STEPS
 from looplet_tui import run_list
 from looplet_tui.app import LoopletApp, build_browser_app
 from looplet_tui.run_list import RunRow, find_runs, matches, run_name, sort_rows
 from looplet_tui.screens.browsed_run import BrowsedRunScreen
 from looplet_tui.screens.browser import COLUMNS, BrowserScreen
+from tests.trace.minisweagent_long import write_long
 from tests.tui.conftest import settle
 from tests.tui.hostile import HOSTILE_NAME, HOSTILE_NAME_SHOWN, is_unsafe
 from tests.tui.rendering import action_links, drawn_text
@@ -274,6 +277,35 @@ async def test_enter_opens_the_run_and_escape_comes_back(runs_dir) -> None:
         assert isinstance(app.screen, BrowserScreen)
         assert browser(app).selected is not None
         assert browser(app).selected.name == "looplet04-ok"
+
+
+async def test_a_long_trajectory_opens_at_its_first_steps_and_reads_on(runs_dir) -> None:
+    """Enter opens a run progressively, as `looplet-tui open FILE` does: the viewer
+    gets the first steps of a long trajectory and reads the rest itself."""
+    write_long(runs_dir / "long.traj.json")
+    full_length = len(open_trace(runs_dir / "long.traj.json"))
+    opened: list[tuple[str, int, bool]] = []
+    """(run name, steps, complete) of each trace the browser opened, as it came
+    (the hook sees the message once on the screen and once as it bubbles up)."""
+
+    def keep_opened(message: Message) -> None:
+        if isinstance(message, BrowserScreen.Opened) and message.trace is not None:
+            opened.append((message.row.name, len(message.trace), message.trace.complete))
+
+    app = build_browser_app(str(runs_dir), find_runs(str(runs_dir)))
+    async with app.run_test(size=SIZE, message_hook=keep_opened) as pilot:
+        await settle(pilot)
+        await pilot.press(*"long", "enter")
+        for _ in range(400):
+            await settle(pilot)
+            viewer = app.screen
+            if isinstance(viewer, BrowsedRunScreen) and len(viewer.source) == full_length:
+                break
+            await pilot.pause(0.02)
+        assert set(opened) == {("long", FIRST_STEPS, False)}
+        assert isinstance(app.screen, BrowsedRunScreen)
+        assert len(app.screen.source) == full_length > FIRST_STEPS
+        assert app.screen.timeline.cursor == 0
 
 
 async def test_hostile_task_and_model_are_shown_literally(runs_dir) -> None:
