@@ -5,6 +5,13 @@ tail of events.jsonl the index does not cover yet (a run killed between its
 two writes, or still running).  A step's full record, the prompt its model
 call saw and the raw request are read only by `detail(i)`.
 
+Opened progressively (`open_trace(path, progressive=True)`), the trace holds
+the first FIRST_STEPS steps or so (the index's first slice) and `index_more`
+reads on: the rest of the index, then the tail of events.jsonl.  A load is the
+same sequence of reads whether it runs at once or a slice at a time, so it
+ends with what a full open finds.  summary.json is read at once, so `meta`
+has the run's totals while its steps are still being counted.
+
 Damage is reported, not raised: torn or garbled lines are skipped and named in
 `problems`, and a missing or damaged index is rebuilt in memory from
 events.jsonl.  Opening raises `TraceError` only when nothing at all is
@@ -14,6 +21,7 @@ readable.
 from __future__ import annotations
 
 import os
+from time import perf_counter
 
 from looplet_core.provenance import _format as fmt
 from looplet_core.provenance._parse import (
@@ -43,9 +51,20 @@ if TYPE_CHECKING:
 
     from looplet_core.provenance.native_prompts import StoredMessages
 
-__all__ = ["NativeTrace"]
+__all__ = ["FIRST_STEPS", "NativeTrace"]
 
+FIRST_STEPS = 200
+"""Steps read before a progressive open returns: a few screenfuls of a timeline."""
+SLICE_BYTES = 1 << 16
+"""How much of index.jsonl is read at a time (about 400 steps) before a progressive
+load looks at its budget."""
+SLICE_LINES = 256
+"""How many lines of events.jsonl are read at a time before it looks at its budget."""
 _CALL_PREFIX = b'{"kind":"call"'
+_ALL = float("inf")
+"""As a number of steps: load to the end."""
+_INDEX = "index"
+_EVENTS = "events"
 
 
 class NativeTrace(Trace):
@@ -61,8 +80,20 @@ class NativeTrace(Trace):
         self._end: tuple[int, dict[str, Any]] | None = None
         self._use_index = True
         self._index_pos = 0
+        """Where the index's first line not read yet starts."""
         self._index_line = 0
+        self._index_size = 0
         self._events_pos = 0
+        """Where reading events.jsonl goes on: the end of the last step record indexed,
+        then of the last line read."""
+        self._events_size = 0
+        self._events_exist = False
+        self._phase: str | None = None
+        """What a load reads next (_INDEX or _EVENTS), or None once it has ended."""
+        self._head_state: list[str] = []
+        self._read_state: list[str] = []
+        self._summary_state: list[str] = []
+        """The three parts of the state problems, in this order whenever each was found."""
         self._summary_seen: tuple[int, int, int] | None = None
         """summary.json's (inode, size, mtime) when last read: a rewrite (a late
         annotation, written atomically) changes it, and only then is it read again."""
@@ -70,8 +101,11 @@ class NativeTrace(Trace):
         """Offsets of the call records the steps name, ascending (how prompts find their parts)."""
         self._prompts = Conversations(self._file(fmt.EVENTS), self._note)
         self._raw = RawRequests(self._note)
-        self._load()
-        if self.header is None and self.summary is None and not self._entries and not self._end:
+        self._begin_load()
+        self._load_on(FIRST_STEPS, 0.0)
+        if not self._readable() and not self._complete:
+            self._load_on(_ALL, 0.0)  # nothing to show yet: is there anything at all?
+        if not self._readable():
             reasons = "; ".join(self._state + self._damage)
             raise TraceError(f"{path}: nothing readable ({reasons})")
 
@@ -90,7 +124,27 @@ class NativeTrace(Trace):
             return None
 
     def _refresh(self) -> None:
-        self._load()
+        if self._complete:
+            self._begin_load()
+            self._load_on(_ALL, 0.0)
+        else:  # `index_more` reads the steps on, to wherever the files end by then
+            self._read_head()
+            self._read_summary()
+            self._settle_state()
+
+    def _index_more(self, budget_s: float | None) -> None:
+        if budget_s is None:
+            self._load_on(_ALL, 0.0)
+        else:  # never fewer steps than before, even when the index turns out unusable
+            self._load_on(len(self._entries), perf_counter() + budget_s)
+
+    def _progress(self) -> float:
+        """The share of the bytes to read that are read: the index and the part of
+        events.jsonl its steps cover, then the rest of events.jsonl."""
+        read, total = self._events_pos, self._events_size
+        if self._use_index:
+            read, total = read + self._index_pos, total + self._index_size
+        return min(read / total, 1.0) if total else 0.0
 
     def _human_steps(self) -> frozenset[int]:
         return frozenset(self._humans)
@@ -100,36 +154,70 @@ class NativeTrace(Trace):
     def _file(self, name: str) -> str:
         return os.path.join(self.path, name)
 
-    def _load(self) -> None:
-        self._state = []
-        header = self._read_json(fmt.HEADER)  # small, and rewritten once the tools are known
+    def _readable(self) -> bool:
+        known = (self.header, self.summary, self._end)
+        return bool(self._entries) or any(part is not None for part in known)
+
+    def _begin_load(self) -> None:
+        """Start a load: the index (unless it was found unusable) on from its last
+        whole line, then events.jsonl on from what the steps so far cover."""
+        self._read_head()
+        self._read_state = []
+        self._phase = _INDEX if self._use_index else _EVENTS
+        self._complete = False
+
+    def _load_on(self, steps: float, deadline: float) -> None:
+        """Go on with the load to its end, or until it holds `steps` steps and the
+        `deadline` (a perf_counter time) has passed, whichever comes first."""
+        while self._phase is _INDEX:
+            if self._read_index(-1 if steps == _ALL else SLICE_BYTES):
+                self._phase = _EVENTS
+            elif self._enough(steps, deadline):
+                break
+        if self._phase is _EVENTS and (
+            not self._events_exist or self._scan_events(steps, deadline)
+        ):
+            self._phase = None
+        self._complete = self._phase is None
+        self._read_summary()
+        self._settle_state()
+
+    def _enough(self, steps: float, deadline: float) -> bool:
+        return len(self._entries) >= steps and perf_counter() >= deadline
+
+    def _settle_state(self) -> None:
+        self._state = [*self._head_state, *self._read_state, *self._summary_state]
+
+    def _read_head(self) -> None:
+        """header.json (small, and rewritten once the tools are known), and whether
+        events.jsonl exists."""
+        self._head_state = []
+        header = read_json(self._file(fmt.HEADER), fmt.HEADER, self._head_state)
         if header is not None:
             self.header = header
             self._check_header(header)
-        events_exists = os.path.exists(self._file(fmt.EVENTS))
-        if not events_exists:
-            self._state.append(f"{fmt.EVENTS} missing: no model call or step was recorded")
-        if self._use_index:
-            self._load_index(events_exists)
-        if events_exists:
-            self._scan_events(self._events_pos)
+        self._events_exist = os.path.exists(self._file(fmt.EVENTS))
+        if not self._events_exist:
+            self._head_state.append(f"{fmt.EVENTS} missing: no model call or step was recorded")
+
+    def _read_summary(self) -> None:
+        """summary.json, read again only when it was rewritten (or is damaged)."""
+        self._summary_state = []
         summary_seen = _identity(self._file(fmt.SUMMARY))
         damaged = self.summary is None and summary_seen is not None  # its problem is state
         if summary_seen != self._summary_seen or damaged:
             self._summary_seen = summary_seen
-            self.summary = self._read_json(fmt.SUMMARY, missing=False)
+            self.summary = read_json(
+                self._file(fmt.SUMMARY), fmt.SUMMARY, self._summary_state, report_missing=False
+            )
         if self.summary is None and summary_seen is None:
             if self._end is None:
-                self._state.append(f"{fmt.SUMMARY} missing: the run did not finish")
+                self._summary_state.append(f"{fmt.SUMMARY} missing: the run did not finish")
             else:
-                self._state.append(
+                self._summary_state.append(
                     f"{fmt.SUMMARY} missing: the run ended but its summary was not written "
                     f"(totals come from {fmt.EVENTS})"
                 )
-
-    def _read_json(self, name: str, missing: bool = True) -> dict[str, Any] | None:
-        """A whole-file JSON object, or None with the reason added to the state problems."""
-        return read_json(self._file(name), name, self._state, report_missing=missing)
 
     def _check_header(self, header: dict[str, Any]) -> None:
         if header.get("format") != fmt.FORMAT:
@@ -140,18 +228,27 @@ class NativeTrace(Trace):
                 f"{fmt.VERSION}, so some data may be missing"
             )
 
-    def _load_index(self, events_exists: bool) -> None:
+    def _read_index(self, size: int) -> bool:
+        """Read index.jsonl on from its last whole line read: `size` bytes and the
+        rest of the line they end in, or all of it (-1).  True once its end is
+        reached, or it turned out unusable."""
         try:
             with open_regular(self._file(fmt.INDEX)) as file:
                 file.seek(self._index_pos)
-                data = file.read()
+                data = file.read(size)
+                at_end = not 0 < size == len(data)
+                if not at_end:  # stop at the end of a line, or of the file
+                    data += file.readline()
+                    at_end = not data.endswith(b"\n")
+                self._index_size = os.fstat(file.fileno()).st_size
         except FileNotFoundError:
             self._index_unusable(f"{fmt.INDEX} missing")
-            return
+            return True
         except OSError as exc:
             self._index_unusable(f"{fmt.INDEX}: cannot be read ({exc.strerror or exc})")
-            return
-        events_size = os.path.getsize(self._file(fmt.EVENTS)) if events_exists else None
+            return True
+        events_size = _size(self._file(fmt.EVENTS)) if self._events_exist else None
+        self._events_size = events_size or 0
         lines = data.split(b"\n")
         torn = lines.pop()  # the part after the last newline: empty, or a record being written
         position = self._index_pos
@@ -161,11 +258,12 @@ class NativeTrace(Trace):
             problem = problem or self._take_index_line(value, events_size)
             if problem:
                 self._index_unusable(f"{fmt.INDEX} line {self._index_line}: {problem}")
-                return
+                return True
             position += len(line) + 1
         self._index_pos = position
         if torn:
-            self._state.append(f"torn record at {fmt.INDEX} line {self._index_line + 1}")
+            self._read_state.append(f"torn record at {fmt.INDEX} line {self._index_line + 1}")
+        return at_end
 
     def _take_index_line(self, value: Any, events_size: int | None) -> str | None:
         """Add one index line's entry; return what is wrong with it instead, if anything."""
@@ -211,22 +309,26 @@ class NativeTrace(Trace):
             self._human_offsets.add(offset)
             self._humans.setdefault(step, []).append((offset, length))
 
-    def _scan_events(self, start: int) -> None:
-        """Read events.jsonl from `start`: steps the index lacks, human decisions, the end."""
+    def _scan_events(self, steps: float, deadline: float) -> bool:
+        """Read events.jsonl on from `_events_pos`: steps the index lacks, human
+        decisions, the end.  True once its end is reached; False when stopped
+        early (see `_load_on`)."""
         try:
             events = open_regular(self._file(fmt.EVENTS))
         except OSError as exc:
-            self._state.append(f"{fmt.EVENTS}: cannot be read ({exc.strerror or exc})")
-            return
+            self._read_state.append(f"{fmt.EVENTS}: cannot be read ({exc.strerror or exc})")
+            return True
         with events:
+            self._events_size = os.fstat(events.fileno()).st_size
+            start = self._events_pos
             events.seek(start)
             position = start
             line_number = 1 if start == 0 else None  # counted only once a problem needs it
-            for line in events:
+            for count, line in enumerate(events, 1):
                 if not line.endswith(b"\n"):
                     if line_number is None:
                         line_number = _line_number(events, position)
-                    self._state.append(f"torn record at {fmt.EVENTS} line {line_number}")
+                    self._read_state.append(f"torn record at {fmt.EVENTS} line {line_number}")
                     break
                 problem = (
                     None if line.startswith(_CALL_PREFIX) else self._take_event(line, position)
@@ -238,7 +340,11 @@ class NativeTrace(Trace):
                 position += len(line)
                 if line_number is not None:
                     line_number += 1
+                if count % SLICE_LINES == 0 and self._enough(steps, deadline):
+                    self._events_pos = position
+                    return False
             self._events_pos = position
+        return True
 
     def _take_event(self, line: bytes, offset: int) -> str | None:
         value, error = parse(line)
@@ -408,6 +514,7 @@ class NativeTrace(Trace):
             if isinstance(summary.get("duration_ms"), int | float)
             else None,
             annotations=dict(annotations) if isinstance(annotations, dict) else {},
+            complete=self._complete,
         )
 
 
@@ -438,6 +545,14 @@ def _identity(path: str) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _size(path: str) -> int | None:
+    """A file's size, or None if it cannot be stat'ed."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
 
 
 def _line_number(file: BinaryIO, offset: int) -> int:
