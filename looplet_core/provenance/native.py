@@ -75,6 +75,8 @@ class NativeTrace(Trace):
         super().__init__(path)
         self.header: dict[str, Any] | None = None
         self.summary: dict[str, Any] | None = None
+        self._building = self._entries
+        """Where the load adds steps: `_entries`, or a new list while the steps are rebuilt."""
         self._humans: dict[int, list[tuple[int, int]]] = {}
         self._human_offsets: set[int] = set()
         self._end: tuple[int, dict[str, Any]] | None = None
@@ -105,9 +107,7 @@ class NativeTrace(Trace):
         self._load_on(FIRST_STEPS, 0.0)
         if not self._readable() and not self._complete:
             self._load_on(_ALL, 0.0)  # nothing to show yet: is there anything at all?
-        if not self._readable():
-            reasons = "; ".join(self._state + self._damage)
-            raise TraceError(f"{path}: nothing readable ({reasons})")
+        self._require_readable()
 
     def _summary(self, entry: tuple[Any, ...]) -> StepSummary:
         return StepSummary(*entry[:10])
@@ -137,6 +137,7 @@ class NativeTrace(Trace):
             self._load_on(_ALL, 0.0)
         else:  # never fewer steps than before, even when the index turns out unusable
             self._load_on(len(self._entries), perf_counter() + budget_s)
+        self._require_readable()  # what the first slice showed turned out to be unusable
 
     def _progress(self) -> float:
         """The share of the bytes to read that are read: the index and the part of
@@ -154,6 +155,12 @@ class NativeTrace(Trace):
     def _file(self, name: str) -> str:
         return os.path.join(self.path, name)
 
+    def _require_readable(self) -> None:
+        """TraceError once a whole load found nothing at all to show."""
+        if self._complete and not self._readable():
+            reasons = "; ".join(self._state + self._damage)
+            raise TraceError(f"{self.path}: nothing readable ({reasons})")
+
     def _readable(self) -> bool:
         known = (self.header, self.summary, self._end)
         return bool(self._entries) or any(part is not None for part in known)
@@ -164,7 +171,6 @@ class NativeTrace(Trace):
         self._read_head()
         self._read_state = []
         self._phase = _INDEX if self._use_index else _EVENTS
-        self._complete = False
 
     def _load_on(self, steps: float, deadline: float) -> None:
         """Go on with the load to its end, or until it holds `steps` steps and the
@@ -178,12 +184,15 @@ class NativeTrace(Trace):
             not self._events_exist or self._scan_events(steps, deadline)
         ):
             self._phase = None
+        if self._building is not self._entries:  # rebuilt from events.jsonl: show it
+            self._entries[:] = self._building  # in one step (a viewer reads on another thread)
+            self._building = self._entries
         self._complete = self._phase is None
         self._read_summary()
         self._settle_state()
 
     def _enough(self, steps: float, deadline: float) -> bool:
-        return len(self._entries) >= steps and perf_counter() >= deadline
+        return len(self._building) >= steps and perf_counter() >= deadline
 
     def _settle_state(self) -> None:
         self._state = [*self._head_state, *self._read_state, *self._summary_state]
@@ -276,10 +285,11 @@ class NativeTrace(Trace):
                 self._add_human(step, offset, length)
                 return None
             return "a step line of the wrong shape"
-        if self._entries and entry[0] <= self._entries[-1][0]:
+        entries = self._building
+        if entries and entry[0] <= entries[-1][0]:
             if entry[10] < self._events_pos:
                 return None  # already found in events.jsonl, ahead of the index
-            return f"step {entry[0]} follows step {self._entries[-1][0]}"
+            return f"step {entry[0]} follows step {entries[-1][0]}"
         end = entry[10] + entry[11]
         if events_size is not None and end > events_size:
             return f"step {entry[0]} points past the end of {fmt.EVENTS}"
@@ -292,14 +302,14 @@ class NativeTrace(Trace):
         self._note(problem)
         self._note(f"{fmt.INDEX} not used: the step list was rebuilt from {fmt.EVENTS}")
         self._use_index = False
-        self._entries.clear()
+        self._building = []  # the steps shown stay until the load ends or has as many
         self._calls = []  # a new list: prompts already handed out keep the old one
         self._humans.clear()
         self._human_offsets.clear()
         self._events_pos = 0
 
     def _add_entry(self, entry: tuple[Any, ...]) -> None:
-        self._entries.append(entry)
+        self._building.append(entry)
         call = entry[12]
         if call is not None and (not self._calls or call > self._calls[-1]):
             self._calls.append(call)
@@ -362,7 +372,7 @@ class NativeTrace(Trace):
                 entry = None
             if entry is None or not (call is None or is_int(call)):
                 return "a step record of the wrong shape"
-            if not self._entries or entry[0] > self._entries[-1][0]:
+            if not self._building or entry[0] > self._building[-1][0]:
                 self._add_entry(entry)
         elif kind == "human":
             if not is_int(value.get("step")):

@@ -28,18 +28,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from looplet_core import Message, ScriptedBackend, ToolCall, composable_loop
-from looplet_core.provenance import ProvenanceSink, TraceError, open_trace
+from looplet_core import Message
+from looplet_core.provenance import Trace, TraceError, open_trace
 from tests.trace.minisweagent_long import write_long
-from tests.trace.scenarios import (
-    TOOLS,
-    DenyText,
-    InjectAfterExplode,
-    RewriteAt,
-    WireBackend,
-    mixed_script,
-    record,
-)
+from tests.trace.native_runs import NATIVE, smallest_slices
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
@@ -56,58 +48,6 @@ FUZZ = settings(
 
 # -- the traces to damage -----------------------------------------------------------
 
-
-def record_mixed(directory: Path) -> None:
-    """Tool errors, a denial, an injected message, a text reply, a history rewrite."""
-    record(directory, mixed_script(), hooks=[RewriteAt(4), DenyText(), InjectAfterExplode()])
-
-
-def record_wire(directory: Path) -> None:
-    """Raw wire requests stored as deltas across two rewrites."""
-    backend = WireBackend(mixed_script(), mark_last=False)
-    record(directory, mixed_script(), backend=backend, hooks=[RewriteAt(3, 6)])
-
-
-def human_script() -> list[Any]:
-    return [
-        *(ToolCall("echo", {"text": f"line {i}"}) for i in range(5)),
-        ToolCall("done", {"answer": "ok"}),
-    ]
-
-
-def record_human(directory: Path) -> None:
-    """Every step after the first is preceded by a person's decision about it; the last
-    decision is about a step that never ran (the model called done instead)."""
-    sink = ProvenanceSink(directory)
-    actions = [
-        ("approve", None),
-        ("edit", {"text": "edited"}),
-        ("reject", "not that, try again"),
-    ]
-    loop = composable_loop(ScriptedBackend(human_script()), TOOLS, "decide", hooks=[sink])
-    for step in loop:
-        action, after = actions[step.number % len(actions)]
-        sink.record_human(step.number + 1, action, {"text": "before"}, after)
-
-
-def record_running(directory: Path) -> None:
-    """A copy taken while the run is paused after its third step: no end, no summary."""
-    live = directory.parent / f"{directory.name}-live"
-    loop = composable_loop(
-        ScriptedBackend(human_script()), TOOLS, "still going", hooks=[ProvenanceSink(live)]
-    )
-    for _ in range(3):
-        next(loop)
-    shutil.copytree(live, directory)
-    loop.close()
-
-
-NATIVE: dict[str, Callable[[Path], None]] = {
-    "mixed": record_mixed,
-    "wire": record_wire,
-    "human": record_human,
-    "running": record_running,
-}
 FOREIGN = sorted(
     [f"looplet04/{p.name}" for p in (FIXTURES / "looplet04").iterdir() if p.is_dir()]
     + [f"minisweagent/{p.name}" for p in (FIXTURES / "minisweagent").glob("*.traj.json")]
@@ -424,30 +364,45 @@ def answer(call: Callable[[], Any]) -> Any:
         return str(error)
 
 
-@pytest.mark.parametrize("name", PROGRESSIVE)
+def rebuilt(trace: Trace) -> bool:
+    """Whether our trace's index was found unusable and its steps read from events.jsonl."""
+    return any(problem.startswith("index.jsonl not used") for problem in trace.problems)
+
+
+@pytest.mark.parametrize("name", [*NATIVE, *PROGRESSIVE])
 @FUZZ
 @given(plan=damages)
-def test_a_progressive_open_of_a_damaged_trajectory_ends_as_a_full_one(
-    originals, name, plan
-) -> None:
-    """Read in the smallest slices, a damaged trajectory ends as a full open reads it,
-    and what the first slice showed is still there."""
-    with tempfile.TemporaryDirectory(dir=SCRATCH) as work:
+def test_a_progressive_open_of_a_damaged_trace_ends_as_a_full_one(originals, name, plan) -> None:
+    """Read in the smallest slices, a damaged trace ends as a full open reads it, and
+    what the first slice showed is still there (unless our index turned out to be
+    unusable: the steps then come from events.jsonl).  A trace in which nothing
+    turns out to be readable raises the full open's error from its last slice."""
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as work, smallest_slices():
         path = damaged_copy(originals[name], Path(work), plan)
         full = answer(lambda: open_trace(path))
         trace = answer(lambda: open_trace(path, progressive=True))
-        if isinstance(full, str) or isinstance(trace, str):
+        if isinstance(trace, str):
             assert trace == full  # both raise, with the same message
             return
         first = list(trace.steps)
-        while not trace.complete:
-            trace.index_more(0)
+        failure = answer(lambda: index_to_end(trace))
+        if isinstance(full, str):
+            assert failure == full
+            return
+        assert failure is None
         assert list(trace.steps) == list(full.steps)
-        assert list(trace.steps[: len(first)]) == first
+        if not rebuilt(full):
+            assert list(trace.steps[: len(first)]) == first
         assert trace.problems == full.problems
+        assert trace.human_steps() == full.human_steps()
         assert answer(lambda: trace.meta) == answer(lambda: full.meta)
         for index in {0, len(full) // 2, len(full) - 1} if len(full) else ():
             assert answer(lambda i=index: trace.detail(i)) == answer(lambda i=index: full.detail(i))
+
+
+def index_to_end(trace: Trace) -> None:
+    while not trace.complete:
+        trace.index_more(0)
 
 
 @pytest.mark.parametrize("name", [*NATIVE, *FOREIGN, LONG_TRAJECTORY])
@@ -484,32 +439,41 @@ def grow_to(live: Path, original: Path, events_written: int, index_written: int)
         (live / name).write_bytes((original / name).read_bytes()[:length])
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["full", "progressive"])
 @pytest.mark.parametrize("name", [*NATIVE])
 @FUZZ
-@given(stages=st.lists(st.tuples(positions, positions), min_size=1, max_size=3))
-def test_refresh_follows_a_growing_trace_to_the_same_end(originals, name, stages) -> None:
+@given(stages=st.lists(st.tuples(positions, positions, st.integers(0, 3)), min_size=1, max_size=3))
+def test_refresh_follows_a_growing_trace_to_the_same_end(
+    originals, name, progressive, stages
+) -> None:
     """Open a trace as a live run leaves it at some instant, refresh as it grows, and
-    end with what opening the finished trace gives."""
+    end with what opening the finished trace gives.  Opened progressively (a line
+    at a time), a few slices are read at each instant, and the rest at the end."""
     original = originals[name]
     events_size = (original / "events.jsonl").stat().st_size
     index = (original / "index.jsonl").read_bytes()
-    with tempfile.TemporaryDirectory(dir=SCRATCH) as work:
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as work, smallest_slices():
         live = Path(work) / "live"
         live.mkdir()
         shutil.copyfile(original / "header.json", live / "header.json")
         trace = None
         index_written = 0
-        for events_written, index_cut in sorted((e % (events_size + 1), i) for e, i in stages):
+        for events_written, index_cut, slices in sorted(
+            (e % (events_size + 1), i, n) for e, i, n in stages
+        ):
             room = index_prefix_limit(index, events_written) - index_written  # both only grow
             index_written += index_cut % (room + 1)
             grow_to(live, original, events_written, index_written)
             if trace is None:
-                trace = open_trace(live)
+                trace = open_trace(live, progressive=progressive)
             else:
                 trace.refresh()
+            for _ in range(slices):
+                trace.index_more(0)
         grow_to(live, original, events_size, len(index))
         if (original / "summary.json").exists():
             shutil.copyfile(original / "summary.json", live / "summary.json")
+        index_to_end(trace)
         trace.refresh()
         fresh = open_trace(original)
         assert list(trace.steps) == list(fresh.steps)
