@@ -1,4 +1,5 @@
-"""The viewer over a run opened progressively (a long mini-swe-agent trajectory).
+"""The viewer over a run opened progressively (a long mini-swe-agent trajectory,
+or a long run of ours).
 
 The first steps are painted at once; the rest is read in the background and
 added without moving the cursor, with the status bar saying how much is
@@ -13,18 +14,22 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from looplet_core.provenance import open_trace
+from looplet_core import ScriptedBackend, composable_loop
+from looplet_core.provenance import ProvenanceSink, open_trace
 from looplet_tui.app import build_app
 from looplet_tui.screens.viewer import ViewerScreen
 from looplet_tui.source import TraceSource
 from looplet_tui.widgets.problems_banner import ProblemsBanner
 from looplet_tui.widgets.status_bar import StatusBar
 from tests.trace.minisweagent_long import write_long
+from tests.trace.native_runs import echo_script, record_human
+from tests.trace.scenarios import TOOLS
 from tests.tui.conftest import settle
 from tests.tui.rendering import drawn_text
 
@@ -84,8 +89,20 @@ def notifications(sink: list[str]):
     return hook
 
 
-async def test_rows_come_while_the_run_is_read_and_the_cursor_stays_put(tmp_path) -> None:
-    path = write_long(tmp_path / "long.traj.json")
+LONG_STEPS = 3000
+"""A run of ours this long takes a few first slices (FIRST_STEPS is a minimum)."""
+
+
+def write_ours(path: Path) -> Path:
+    record_human(path, LONG_STEPS)
+    return path
+
+
+@pytest.mark.parametrize(
+    "write", [write_long, write_ours], ids=["mini-swe-agent trajectory", "our trace"]
+)
+async def test_rows_come_while_the_run_is_read_and_the_cursor_stays_put(tmp_path, write) -> None:
+    path = write(tmp_path / "long.traj.json")
     total = len(open_trace(path))
     source = HeldSource(path)
     first = len(source)
@@ -202,3 +219,34 @@ async def test_follow_mode_rereads_a_trajectory_rewritten_while_it_is_read(tmp_p
         assert screen.timeline.row_count == len(screen.index) == total
         assert screen.timeline.cursor == 1
         assert "indexing" not in status_text(screen)
+
+
+async def test_follow_mode_on_a_run_of_ours_written_while_it_is_read(tmp_path) -> None:
+    """The run goes on after the viewer opened it with its first slice: the rest of
+    what was there and what came since both arrive, and the cursor stays put."""
+    directory = tmp_path / "live"
+    loop = composable_loop(
+        ScriptedBackend(echo_script(LONG_STEPS)),
+        TOOLS,
+        "follow",
+        hooks=[ProvenanceSink(directory)],
+        max_steps=LONG_STEPS,
+    )
+    for _ in range(LONG_STEPS * 2 // 3):
+        next(loop)
+    source = HeldSource(directory)
+    assert len(source) < LONG_STEPS * 2 // 3
+    app = build_app(source, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("j")
+        for _ in loop:
+            pass
+        source.read_all()
+        while source.progress() is not None or screen.timeline.row_count < LONG_STEPS:
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert screen.timeline.row_count == len(screen.index) == LONG_STEPS
+        assert screen.timeline.cursor == 1
+        assert "indexing" not in status_text(screen)
+        assert source.meta().finished
