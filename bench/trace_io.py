@@ -13,7 +13,9 @@ about 400 characters, as in tests/trace/test_size.py) measures:
 - opening and indexing traces of 10k and 100k steps, each in fresh
   interpreters (`python -S`, bytecode compiled first) so imports and first-use
   costs count, median of several; goals <= 0.3 s and <= 2 s.  The files are
-  in the OS page cache, as they are right after a run;
+  in the OS page cache, as they are right after a run.  A progressive open
+  (its first slice, what a viewer paints first) is timed the same way, with
+  no goal: it should not grow with the run;
 - peak memory while opening: the probe's peak RSS (VmHWM, Linux) minus that of
   an interpreter that only imported looplet_core.provenance, and tracemalloc's
   peak over the open (a separate run, since tracing slows it down);
@@ -67,7 +69,13 @@ report = {"import": imported - started}
 if mode == "open-traced":
     import tracemalloc
     tracemalloc.start()
-if mode != "baseline":
+if mode == "first":
+    trace = open_trace(path, progressive=True)
+    report["open"] = time.perf_counter() - imported
+    report["steps"] = len(trace)
+    if trace.complete or trace.problems:
+        sys.exit(f"{path}: complete at once ({len(trace)} steps), problems {trace.problems}")
+elif mode != "baseline":
     trace = open_trace(path)
     report["open"] = time.perf_counter() - imported
     if len(trace) != expected or trace.problems:
@@ -94,7 +102,8 @@ report["peak_rss_kb"] = peak_kb()
 print(json.dumps(report))
 """
 """Run as `python -S -c PROBE MODE DIR STEPS`.  MODE: `baseline` (only the import),
-`open` (open and list every summary), `detail` (open, then the last step as a
+`open` (open and list every summary), `first` (a progressive open: its first
+slice), `detail` (open, then the last step as a
 viewer shows it), or either with `-traced` (tracemalloc's peak over the open, or
 over the detail alone: tracing slows the work, so times come from untraced runs).
 
@@ -232,6 +241,12 @@ def opening(traces: dict[int, Path]) -> bool:
         print(
             f"    peak memory: +{rss / 1024:.1f} MB peak RSS over an interpreter that only "
             f"imported it; tracemalloc peak during the open {traced / 1e6:.1f} MB"
+        )
+        firsts = [probe("first", directory, steps) for _ in range(OPEN_SAMPLES)]
+        first = statistics.median(s["open"] for s in firsts)
+        print(
+            f"    progressive open (its first slice, what a viewer paints first): {first:.4f} s "
+            f"for the first {firsts[0]['steps']:,} steps ({opened / first:.0f}x less)"
         )
     return ok
 
