@@ -75,6 +75,19 @@ async def until_read(pilot: Pilot[None], source: HeldSource) -> None:
     await settle(pilot)
 
 
+async def until_followed(pilot: Pilot[None], source: HeldSource, total: int) -> None:
+    """Wait until the background read and follow mode have shown `total` steps, and
+    check that the cursor stayed on the second one."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ViewerScreen)
+    while source.progress() is not None or screen.timeline.row_count < total:
+        await pilot.pause(0.05)
+    await settle(pilot)
+    assert screen.timeline.row_count == len(screen.index) == total
+    assert screen.timeline.cursor == 1
+    assert "indexing" not in status_text(screen)
+
+
 def status_text(screen: ViewerScreen) -> str:
     return drawn_text([screen.query_one(StatusBar)])
 
@@ -209,16 +222,10 @@ async def test_follow_mode_rereads_a_trajectory_rewritten_while_it_is_read(tmp_p
     source = HeldSource(path)
     app = build_app(source, follow=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
         await pilot.press("j")
         write_long(path, blocks=100)  # the agent wrote another step meanwhile
         total = len(open_trace(path))
-        while source.progress() is not None or screen.timeline.row_count < total:
-            await pilot.pause(0.05)
-        await settle(pilot)
-        assert screen.timeline.row_count == len(screen.index) == total
-        assert screen.timeline.cursor == 1
-        assert "indexing" not in status_text(screen)
+        await until_followed(pilot, source, total)
 
 
 async def test_follow_mode_on_a_run_of_ours_written_while_it_is_read(tmp_path) -> None:
@@ -238,15 +245,9 @@ async def test_follow_mode_on_a_run_of_ours_written_while_it_is_read(tmp_path) -
     assert len(source) < LONG_STEPS * 2 // 3
     app = build_app(source, follow=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
         await pilot.press("j")
         for _ in loop:
             pass
         source.read_all()
-        while source.progress() is not None or screen.timeline.row_count < LONG_STEPS:
-            await pilot.pause(0.05)
-        await settle(pilot)
-        assert screen.timeline.row_count == len(screen.index) == LONG_STEPS
-        assert screen.timeline.cursor == 1
-        assert "indexing" not in status_text(screen)
+        await until_followed(pilot, source, LONG_STEPS)
         assert source.meta().finished
