@@ -15,7 +15,8 @@ has the run's totals while its steps are still being counted.
 Damage is reported, not raised: torn or garbled lines are skipped and named in
 `problems`, and a missing or damaged index is rebuilt in memory from
 events.jsonl.  Opening raises `TraceError` only when nothing at all is
-readable.
+readable (a progressive open that finds it out past its first slice raises
+it from `index_more`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ the promise that nothing but `TraceError` (or IndexError for a step that does
 not exist) leaves a public method.
 
 A format that can index its steps a slice at a time (a mini-swe-agent
-trajectory, one big JSON document) may return from its constructor with only
-the first steps (`complete` False) and answer `_index_more` and `_progress`;
-`open_trace` finishes the job unless it was asked for a progressive open.
+trajectory, one big JSON document; our own traces' index.jsonl) may return
+from its constructor with only the first steps (`complete` False) and answer
+`_index_more` and `_progress`; `open_trace` finishes the job unless it was
+asked for a progressive open.
 Every other format is complete once built.
 """
 
