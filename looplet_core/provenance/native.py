@@ -149,7 +149,12 @@ class NativeTrace(Trace):
         return min(read / total, 1.0) if total else 0.0
 
     def _human_steps(self) -> frozenset[int]:
-        return frozenset(self._humans)
+        if self._complete:
+            return frozenset(self._humans)
+        # A decision is recorded before its step: while indexing, a slice can end
+        # between the two, and a mark must not come before its row.
+        last = self._entries[-1][0] if self._entries else 0
+        return frozenset(step for step in self._humans if step <= last)
 
     # -- loading ----------------------------------------------------------------
 

@@ -126,6 +126,9 @@ def read_in_slices(trace: Trace, full: Trace) -> int:
         slices += 1
         assert added == len(trace) - before >= 0
         assert list(trace.steps) == list(full.steps[: len(trace)])
+        if not trace.complete:  # a decision is marked with its step's row, not before
+            last = trace.steps[-1].number if len(trace) else 0
+            assert trace.human_steps() == {n for n in full.human_steps() if n <= last}
         assert 0 <= trace.progress <= 1
         if not any(problem.startswith("index.jsonl not used") for problem in full.problems):
             assert trace.progress >= progress
