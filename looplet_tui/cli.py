@@ -79,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 def open_source(path: str) -> StepSource:
     """The run at `path` as a StepSource; raises TraceError when it cannot be read.
 
-    Opened progressively: a long mini-swe-agent trajectory shows its first page
-    at once, and the viewer indexes the rest in the background."""
+    Opened progressively: a long run (ours or a mini-swe-agent trajectory) shows
+    its first page at once, and the viewer reads the rest in the background."""
     return TraceSource(open_trace(path, progressive=True))
 
 

@@ -154,8 +154,9 @@ class TraceMeta(Record):
     `ProvenanceSink.annotate` (eval grades under "evals", compactions under
     "compactions", ...); empty for runs without any, and for foreign formats.
     `complete` is False while a progressively opened trace is still being
-    indexed (`Trace.complete`): `steps`, `turns`, `usage` and `duration_ms`
-    then describe only the part read so far.
+    indexed (`Trace.complete`): `steps` then counts only the part read so far,
+    and so do `turns`, `usage` and `duration_ms` unless the format has its
+    totals apart from the steps (a finished run of ours, in summary.json).
     """
 
     __slots__ = (

@@ -123,7 +123,15 @@ class RunScreen(Screen[None]):
     # -- the run growing ----------------------------------------------------------
 
     def steps_added(self) -> None:
-        """The source has grown: show the new rows, index them, search them."""
+        """The source has grown: show the new rows, index them, search them.
+
+        A source can also shrink (a trajectory file rewritten shorter by a new run,
+        or one whose later copy of its messages wins): the index and the search
+        then start over, since the steps they saw may no longer be the same."""
+        if len(self.index) > len(self.source):
+            self.index = RunIndex()
+            if self.search is not None:
+                self.search = Search(self.search.query)
         self.timeline.steps_added()
         self._index_run()
         if self.search is not None:

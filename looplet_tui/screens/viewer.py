@@ -3,7 +3,7 @@
 The screen paints from summaries read on demand, then indexes the run in the
 background (errors, tools, the token series) in short slices on the event
 loop, so the first page never waits for a long run.  A source opened
-progressively (a long mini-swe-agent trajectory) holds only its first steps
+progressively (a long run of ours or mini-swe-agent's) holds only its first steps
 at first: once the first screen is painted, the rest is read on the loader
 thread a slice at a time, and each slice's steps are added as follow mode
 adds new ones (the cursor stays put, unless it is on the last step: then it
@@ -151,12 +151,12 @@ class ViewerScreen(RunScreen):
             except DetailError as exc:
                 self.notify(str(exc), title="reading the run", severity="error", markup=False)
                 break
-            if added > 0:
+            if added:
                 # On the last step before these (`G` pressed while the slice was read
                 # counts too), so it goes on to the new last; a filter keeps it put.
                 at_end = not timeline.filtered and timeline.cursor == len(self.source) - added - 1
-                self.steps_added()
-                if at_end:
+                self.steps_added()  # or fewer, for an odd document (docs/trace-format.md)
+                if at_end and added > 0:
                     timeline.action_last()
             self._update_status()
         self.query_one(ProblemsBanner).show(self.source.problems())

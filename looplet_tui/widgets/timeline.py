@@ -90,6 +90,8 @@ class Timeline(ScrollView, can_focus=True):
         self._compacted: frozenset[int] = frozenset()
         """Numbers of the steps whose model call followed a compaction."""
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._length = len(source)
+        """How many steps the source had when last looked at (to see it shrink)."""
 
     # -- what is shown ----------------------------------------------------------
 
@@ -127,8 +129,16 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
 
     def steps_added(self) -> None:
-        """The source has grown (follow mode): make room for the new rows."""
+        """The source has grown (follow mode): make room for the new rows.  If it has
+        shrunk instead, rows may show other steps now, and a cursor past the end
+        moves to the last step."""
         self._read_step_marks()
+        if len(self.source) < self._length:
+            self._strips.clear()
+            self._rows = None if self._rows is None else ()  # until the screen filters again
+            self.select(min(self.cursor, max(len(self.source) - 1, 0)))
+            self.post_message(self.Selected(self, self.cursor))  # it may be another step now
+        self._length = len(self.source)
         self._update_size()
         self.refresh()
 

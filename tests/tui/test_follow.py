@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 from looplet_core import ScriptedBackend, ToolCall, composable_loop
-from looplet_core.provenance import ProvenanceSink
+from looplet_core.provenance import ProvenanceSink, open_trace
 from looplet_tui.screens.viewer import FOLLOW_INTERVAL_S, ViewerScreen
+from tests.trace.minisweagent_long import long_document
 from tests.tui.conftest import app_for, settle
 from tests.tui.traces import TOOLS, reply
 
@@ -109,3 +111,32 @@ async def test_a_run_with_no_steps_yet_shows_its_first_step_once_it_arrives(tmp_
     finally:
         answer.set()
         agent.join(timeout=10)
+
+
+async def test_a_trajectory_rewritten_shorter_by_a_new_run_is_shown_as_it_now_is(
+    tmp_path,
+) -> None:
+    """mini-swe-agent rewrites its file whole: a new run writing to the same path
+    leaves fewer steps than the viewer shows.  The rows, the index and a search
+    start over on the new run, and the cursor stays on a step that exists."""
+    path = tmp_path / "run.traj.json"
+    path.write_text(json.dumps(long_document(10)))
+    app = app_for(path, follow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ViewerScreen)
+        await settle(pilot)
+        before = screen.timeline.row_count
+        await pilot.press("slash", *"cat", "enter", "G")
+        await settle(pilot)
+        path.write_text(json.dumps(long_document(2)))
+        after = len(open_trace(path))
+        assert after < before
+        await pilot.pause(WAIT)
+        await settle(pilot)
+        assert screen.timeline.row_count == len(screen.index) == after
+        assert screen.timeline.cursor == after - 1
+        assert screen.details.pane().data.position == after - 1
+        assert screen.search is not None
+        assert max(screen.search.matches) < after
+        assert screen.search.scanned == after

@@ -10,6 +10,7 @@ screen does before the end is seen for sure.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import threading
 from pathlib import Path
@@ -27,7 +28,7 @@ from looplet_tui.screens.viewer import ViewerScreen
 from looplet_tui.source import TraceSource
 from looplet_tui.widgets.problems_banner import ProblemsBanner
 from looplet_tui.widgets.status_bar import StatusBar
-from tests.trace.minisweagent_long import write_long
+from tests.trace.minisweagent_long import long_document, write_long
 from tests.trace.native_runs import echo_script, record_human
 from tests.trace.scenarios import TOOLS
 from tests.tui.conftest import settle
@@ -251,3 +252,32 @@ async def test_follow_mode_on_a_run_of_ours_written_while_it_is_read(tmp_path) -
         source.read_all()
         await until_followed(pilot, source, LONG_STEPS)
         assert source.meta().finished
+
+
+async def test_a_run_that_reads_shorter_at_its_end_keeps_the_cursor_on_a_real_step(
+    tmp_path,
+) -> None:
+    """A trajectory with a second, shorter `messages` (the later copy wins, as in
+    json.loads) has fewer steps once read than its first slice showed: the cursor
+    moves onto the last real step, whose details are shown, and nothing fails."""
+    document = long_document(80)
+    text = json.dumps(document, indent=1)
+    short = document["messages"][:12]
+    path = tmp_path / "twice.traj.json"
+    path.write_text(f'{text.rstrip()[:-1]}, "messages": {json.dumps(short)}}}')
+    total = len(open_trace(path))
+    said: list[str] = []
+    source = HeldSource(path)
+    app = build_app(source)
+    async with app.run_test(size=(120, 40), message_hook=notifications(said)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ViewerScreen)
+        await pilot.press("G")
+        first = len(source)
+        assert screen.timeline.cursor == first - 1 > total
+        await until_read(pilot, source)
+        assert len(source) == screen.timeline.row_count == len(screen.index) == total
+        assert screen.timeline.cursor == total - 1
+        assert screen.details.pane().data.position == total - 1
+        assert f"step {total}/{total} " in status_text(screen)
+        assert said == []
