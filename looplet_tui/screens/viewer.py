@@ -145,7 +145,7 @@ class ViewerScreen(RunScreen):
         a time, adding each slice's steps as they come."""
         index_more = getattr(self.source, "index_more", None)
         timeline = self.timeline
-        while callable(index_more) and self.reading_progress() is not None:
+        while callable(index_more) and (progress := self.reading_progress()) is not None:
             try:
                 added = await self.loader.run(index_more, READ_SLICE_S)
             except DetailError as exc:
@@ -158,6 +158,8 @@ class ViewerScreen(RunScreen):
                 self.steps_added()  # or fewer, for an odd document (docs/trace-format.md)
                 if at_end and added > 0:
                     timeline.action_last()
+            elif self.reading_progress() == progress:  # a slice that read nothing: no spin
+                await asyncio.sleep(READ_SLICE_S)
             self._update_status()
         self.query_one(ProblemsBanner).show(self.source.problems())
         self._update_status()
