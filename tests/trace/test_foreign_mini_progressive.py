@@ -8,12 +8,14 @@ meta and problems, damaged files included.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from looplet_core.provenance import Trace, open_trace
 from looplet_core.provenance.formats.minisweagent import FIRST_STEPS
 from tests.trace.foreign import LOOPLET04, MINISWEAGENT, use_everything
-from tests.trace.minisweagent_long import write_long
+from tests.trace.minisweagent_long import long_document, write_long
 
 FIXTURES = sorted(MINISWEAGENT.glob("*.traj.json"))
 
@@ -151,3 +153,19 @@ def test_other_formats_are_complete_at_once() -> None:
     trace = open_trace(LOOPLET04 / "ok_run", progressive=True)
     assert trace.complete and trace.progress == 1.0 and trace.index_more(0) == 0
     assert trace.meta.complete
+
+
+def test_a_repeated_key_is_named_in_the_problems_and_its_last_value_shown(tmp_path) -> None:
+    """As json.loads would, the later `messages` wins; a reader must say why the
+    run has fewer steps than its first copy held."""
+    document = long_document(80)
+    short = document["messages"][:12]
+    path = tmp_path / "twice.traj.json"
+    path.write_text(f'{json.dumps(document)[:-1]}, "messages": {json.dumps(short)}}}')
+    once = tmp_path / "once.traj.json"
+    once.write_text(json.dumps({**document, "messages": short}))
+    expected = "twice.traj.json: 'messages' appears more than once; the last one is shown"
+    for trace in (open_trace(path), open_trace(path, progressive=True)):
+        trace.index_more(None)
+        assert expected in trace.problems
+        assert list(trace.steps) == list(open_trace(once).steps)

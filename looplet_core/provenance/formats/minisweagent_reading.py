@@ -144,8 +144,11 @@ class Reading:
                         return self
                     if steps is not None and self.grouper.settled >= steps:
                         return self
-            except (_Odd, ValueError, RecursionError):
-                whole = Reading(self.name, self._text, self._problems_before, whole=True)
+            except (_Odd, ValueError, RecursionError) as odd:
+                problems = list(self._problems_before)
+                if isinstance(odd, _Odd) and odd.args:
+                    problems.append(f"{self.name}: {odd.args[0]}")
+                whole = Reading(self.name, self._text, problems, whole=True)
                 return whole.advance()
         if not self.done:
             self._finish()
@@ -166,9 +169,11 @@ class Reading:
             self._at = at
             key, at = _decode(text, at)
             colon = _skip(text, at)
-            repeated = key in self.members or (key == "messages" and self.has_messages)
-            if type(key) is not str or repeated or not text.startswith(":", colon):
-                raise _Odd  # json.loads would keep a repeated key's last value
+            if key in self.members or (key == "messages" and self.has_messages):
+                # json.loads keeps a repeated key's last value; so does the whole read
+                raise _Odd(f"{key!r} appears more than once; the last one is shown")
+            if type(key) is not str or not text.startswith(":", colon):
+                raise _Odd
             at = _skip(text, colon + 1)
             if key == "messages" and text.startswith("[", at):
                 self.has_messages = True
