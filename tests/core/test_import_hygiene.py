@@ -33,6 +33,7 @@ CORE_MODULES = (
     "looplet_core.provenance.native",
     "looplet_core.provenance.hook_states",
     "looplet_core.provenance.native_chains",
+    "looplet_core.provenance.native_loading",
     "looplet_core.provenance.native_prompts",
     "looplet_core.provenance.detect",
     "looplet_core.provenance.formats.looplet04",

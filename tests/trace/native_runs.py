@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from looplet_core import ScriptedBackend, ToolCall, composable_loop
-from looplet_core.provenance import ProvenanceSink, native
+from looplet_core.provenance import ProvenanceSink, native, native_loading
 from tests.trace.scenarios import (
     TOOLS,
     DenyText,
@@ -98,6 +98,6 @@ def smallest_slices() -> Iterator[None]:
     recorded runs are far shorter than a real first slice)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(native, "FIRST_STEPS", 1)
-        patch.setattr(native, "SLICE_BYTES", 1)
-        patch.setattr(native, "SLICE_LINES", 1)
+        patch.setattr(native_loading, "SLICE_BYTES", 1)
+        patch.setattr(native_loading, "SLICE_LINES", 1)
         yield
